@@ -1,0 +1,82 @@
+"""Operator commands: `flask create-org`, `create-api-key`, `revoke-api-key`, `seed` and more."""
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from . import auth, jsonschemas, seed, service, store
+
+# Relative to where the command runs: the project root, or /srv in the container image.
+SEEDS = Path("seeds")
+PUBLISHED_SCHEMAS = Path("schemas")
+
+
+@click.command("create-org")
+@click.argument("slug")
+@click.option("--name", required=True, help="Display name, e.g. 'Example Fact-Check Desk'.")
+@click.option("--url", required=True, help="The organization's site, e.g. https://example.org/.")
+@with_appcontext
+def create_org(slug: str, name: str, url: str) -> None:
+    """Create the fact-checking organization SLUG."""
+    organization = service.create_organization(slug, name, url)
+    click.echo(f"created organization {organization.slug}")
+
+
+@click.command("create-api-key")
+@click.argument("slug")
+@click.option("--name", default="default", show_default=True, help="What the key is for.")
+@click.option(
+    "--scopes",
+    default="write,publish",
+    show_default=True,
+    help="Comma-separated: write (create and edit), publish (publish and retract).",
+)
+@with_appcontext
+def create_api_key(slug: str, name: str, scopes: str) -> None:
+    """Issue an API key for organization SLUG. The key is shown once; store it now."""
+    wanted = frozenset(scope.strip() for scope in scopes.split(",") if scope.strip())
+    unknown = wanted - auth.SCOPES
+    if unknown or not wanted:
+        raise click.BadParameter(
+            f"scopes must be among {sorted(auth.SCOPES)}", param_hint="--scopes"
+        )
+    organization = store.organization_by_slug(slug)
+    if organization is None:
+        raise click.ClickException(f"no organization {slug!r}")
+    click.echo(auth.issue(organization.id, name, wanted))
+
+
+@click.command("revoke-api-key")
+@click.argument("key")
+@with_appcontext
+def revoke_api_key(key: str) -> None:
+    """Revoke KEY (the whole key, or its prefix: the part between the underscores)."""
+    parts = key.split("_")
+    prefix = parts[1] if len(parts) >= 3 else key
+    if not auth.revoke(prefix):
+        raise click.ClickException("no such key")
+    click.echo(f"revoked key {prefix}")
+
+
+@click.command("seed")
+@click.option("--path", type=click.Path(exists=True, path_type=Path), default=SEEDS)
+@with_appcontext
+def seed_command(path: Path) -> None:
+    """Load the seed articles and fact-checks (published). Running it again changes nothing."""
+    for line in seed.load_directory(path):
+        click.echo(line)
+
+
+@click.command("export-schemas")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=PUBLISHED_SCHEMAS)
+def export_schemas(out: Path) -> None:
+    """Write the published JSON Schema files, generated from the marshmallow schemas."""
+    for written in jsonschemas.write(out):
+        click.echo(f"wrote {written}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_org, create_api_key, revoke_api_key, seed_command, export_schemas):
+        app.cli.add_command(command)

@@ -1,0 +1,156 @@
+"""The only module that talks to the database session. One commit per use case, here."""
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .db import db
+from .errors import Conflict, PreconditionFailed
+from .models import PUBLISHED, RETRACTED, ApiKey, Article, FactCheck, Organization, Revision
+
+ModelT = TypeVar("ModelT")
+
+
+def get(model: type[ModelT], primary_key: int) -> ModelT | None:
+    return db.session.get(model, primary_key)
+
+
+def add(instance: Any) -> None:
+    db.session.add(instance)
+
+
+def delete(instance: Any) -> None:
+    db.session.delete(instance)
+
+
+def flush() -> None:
+    db.session.flush()
+
+
+def commit() -> None:
+    """Commit, turning the races the database settles into the client's errors."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise PreconditionFailed(
+            "Someone else changed this resource first; fetch it again."
+        ) from None
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Conflict(f"The change conflicts with stored data: {error.orig}") from None
+
+
+def rollback() -> None:
+    db.session.rollback()
+
+
+def organization_by_slug(slug: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def api_key_by_prefix(prefix: str) -> ApiKey | None:
+    return db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+
+
+def article_by_url_key(organization_id: int, url_key: str) -> Article | None:
+    return db.session.scalar(
+        select(Article).where(
+            Article.organization_id == organization_id, Article.url_key == url_key
+        )
+    )
+
+
+def article_by_headline(organization_id: int, headline: str) -> Article | None:
+    return db.session.scalar(
+        select(Article)
+        .where(Article.organization_id == organization_id, Article.headline == headline)
+        .order_by(Article.id)
+        .limit(1)
+    )
+
+
+def fact_check_by_url_key(organization_id: int, url_key: str) -> FactCheck | None:
+    return db.session.scalar(
+        select(FactCheck).where(
+            FactCheck.organization_id == organization_id, FactCheck.url_key == url_key
+        )
+    )
+
+
+def _public_fact_check() -> ColumnElement[bool]:
+    return FactCheck.status.in_((PUBLISHED, RETRACTED))
+
+
+def _visible_article(organization_id: int | None) -> ColumnElement[bool]:
+    """An article is public once one of its fact-checks is; its own organization always sees it."""
+    public = exists().where(FactCheck.article_id == Article.id, _public_fact_check())
+    if organization_id is None:
+        return public
+    return or_(Article.organization_id == organization_id, public)
+
+
+def _visible_fact_check(organization_id: int | None) -> ColumnElement[bool]:
+    if organization_id is None:
+        return _public_fact_check()
+    return or_(FactCheck.organization_id == organization_id, _public_fact_check())
+
+
+def article_is_visible(article: Article, organization_id: int | None) -> bool:
+    query = select(exists().where(Article.id == article.id, _visible_article(organization_id)))
+    return bool(db.session.scalar(query))
+
+
+def articles(
+    viewer_organization_id: int | None, page: int, page_size: int, url_key: str | None = None
+) -> tuple[Sequence[Article], int]:
+    query = select(Article).where(_visible_article(viewer_organization_id))
+    if url_key is not None:
+        query = query.where(Article.url_key == url_key)
+    return _page(query.order_by(Article.id), page, page_size)
+
+
+def fact_checks(
+    viewer_organization_id: int | None,
+    page: int,
+    page_size: int,
+    article_id: int | None = None,
+    status: str | None = None,
+    url_key: str | None = None,
+) -> tuple[Sequence[FactCheck], int]:
+    query = select(FactCheck).where(_visible_fact_check(viewer_organization_id))
+    if article_id is not None:
+        query = query.where(FactCheck.article_id == article_id)
+    if status is not None:
+        query = query.where(FactCheck.status == status)
+    if url_key is not None:
+        query = query.where(FactCheck.url_key == url_key)
+    return _page(query.order_by(FactCheck.id), page, page_size)
+
+
+def published_fact_checks_of_article(article_id: int) -> Sequence[FactCheck]:
+    return db.session.scalars(
+        select(FactCheck)
+        .where(FactCheck.article_id == article_id, FactCheck.status == PUBLISHED)
+        .order_by(FactCheck.quote_offset, FactCheck.id)
+    ).all()
+
+
+def fact_check_count(article_id: int) -> int:
+    query = select(func.count()).select_from(FactCheck).where(FactCheck.article_id == article_id)
+    return db.session.scalar(query) or 0
+
+
+def revisions(fact_check_id: int) -> Sequence[Revision]:
+    return db.session.scalars(
+        select(Revision).where(Revision.fact_check_id == fact_check_id).order_by(Revision.version)
+    ).all()
+
+
+def _page(query: Select[Any], page: int, page_size: int) -> tuple[Sequence[Any], int]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique().all()
+    return items, total or 0

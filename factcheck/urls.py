@@ -1,0 +1,34 @@
+"""URL normalisation, so that the same page found through different links matches one record."""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"}
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize(url: str, keep_fragment: bool = False) -> str:
+    """Scheme and host lower-cased, default port, trailing slash and tracking parameters dropped.
+
+    The fragment is dropped for articles; fact-check pages keep it, since a publisher may put
+    several fact-checks on one page, one `#fragment` each.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    query = urlencode(
+        [
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not name.lower().startswith("utm_") and name.lower() not in TRACKING_PARAMETERS
+        ]
+    )
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((scheme, netloc, path, query, fragment))
