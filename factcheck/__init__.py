@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cache, cli, cors, docs, errors, settings
+from . import api, cache, cli, cors, docs, errors, pages, settings
 from .db import db, migrate
 
 MIGRATIONS = __path__[0] + "/migrations"
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS)
     cache.init_app(app)
     api.init_app(app, docs.init_app(app))
+    pages.init_app(app)
     errors.init_app(app)
     cors.init_app(app)
     cli.init_app(app)

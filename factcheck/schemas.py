@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 # C0 controls other than tab, newline and carriage return, DEL, and lone UTF-16 surrogates
 # (which json.loads lets through from \ud800-style escapes) can break storage and embeds.
@@ -354,3 +354,15 @@ class ClaimReviewSchema(Schema):
     citation = fields.List(fields.Nested(CitationSchema))
     correction = fields.List(fields.Nested(CorrectionCommentSchema))
     credit_text = fields.String(data_key="creditText")
+
+
+class OEmbedArgsSchema(Schema):
+    """oEmbed 1.0 request parameters; consumers send others too, which are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    url = Text(MAX_URL, min_length=1, required=True)
+    format_ = fields.String(data_key="format", load_default="json")
+    maxwidth = fields.Integer(validate=validate.Range(1, 10_000))
+    maxheight = fields.Integer(validate=validate.Range(1, 10_000))
