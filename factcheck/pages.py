@@ -40,7 +40,7 @@ SCRIPT_ESCAPES = str.maketrans(
     }
 )
 
-EMBED_WIDTH, EMBED_HEIGHT = 480, 250
+EMBED_WIDTH, EMBED_HEIGHT = 480, 230
 # The number of steps drawn one by one; a wider scale shows its numbers instead.
 MAX_DRAWN_STEPS = 11
 TONES = 4
