@@ -175,13 +175,14 @@ def test_the_thirteen_seed_pages_render_with_nothing_blocked(
     phone.screenshot("fact-check-phone.png")
     page.get_by_role("link", name=page.locator(".claimant a").inner_text()).click()
     page.wait_for_load_state("load")
-    assert page.url.endswith("/articles/1")
+    (article,) = page.request.get(f"{site}/api/v1/articles").json()
+    assert page.url == f"{site}/articles/{article['id']}"
     assert page.locator(".claims > li").count() == 13
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.screenshot("article-phone.png")
     assert phone.problems == []
 
-    desktop.visit(f"{site}/articles/1")
+    desktop.visit(page.url)
     desktop.screenshot("article-desktop.png")
     assert desktop.problems == []
 
@@ -223,10 +224,11 @@ def test_the_full_page_refuses_to_be_framed(
 ) -> None:
     """frame-ancestors 'none' holds, and the watch used above does see a blocked frame."""
     news_site, documents = elsewhere
-    documents["/framed"] = NEWS_PAGE.format(
-        embed=f'<iframe src="{site}/fact-checks/1" title="framed" width="600"></iframe>'
-    )
     reader = watched(DESKTOP)
+    url = f"{site}/fact-checks/{seed_ids(reader.page, site)[0]}"
+    documents["/framed"] = NEWS_PAGE.format(
+        embed=f'<iframe src="{url}" title="framed" width="600"></iframe>'
+    )
     page = reader.visit(f"{news_site}/framed")
     page.wait_for_timeout(500)
     assert any("frame-ancestors" in problem for problem in reader.problems), reader.problems

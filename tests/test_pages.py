@@ -280,9 +280,11 @@ def test_extruct_finds_none_on_cards_and_article_pages(
 ) -> None:
     """The card and the article page point to the fact-check pages instead of repeating them."""
     fact_check_id = seed_ids(client)[0]
-    for path in (f"/fact-checks/{fact_check_id}/embed", "/articles/1"):
-        html = client.get(path).get_data(as_text=True)
-        assert claimreviews_found_by_extruct(html, SITE + path) == []
+    (article,) = client.get("/api/v1/articles").get_json()
+    for path in (f"/fact-checks/{fact_check_id}/embed", f"/articles/{article['id']}"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert claimreviews_found_by_extruct(response.get_data(as_text=True), SITE + path) == []
 
 
 # --- pages and cards -------------------------------------------------------------------------
@@ -535,7 +537,7 @@ def test_oembed_accepts_the_page_url_as_people_paste_it(
         "{site}/api/v1/fact-checks/{id}",
         "{site}/fact-checks/99999999999999",
         "{site}/fact-checks/{id}?page=2",
-        "{site}/articles/1",
+        "{site}/articles/{id}",
         "not a url",
         "http://[::1",
     ],
