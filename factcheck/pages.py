@@ -1,7 +1,7 @@
 """HTML for people and crawlers: fact-check pages, iframe cards, article pages and oEmbed.
 
-Views here follow the API's shape (one service read, then render); the ClaimReview block is the
-API's own document bytes, so a crawler reading the page and a client reading the API see the same.
+Views read through the service, as the API's do, then render; the ClaimReview block is the API's
+own document bytes, so a crawler reading the page and a client reading the API see the same.
 """
 
 from dataclasses import dataclass
@@ -27,8 +27,8 @@ PAGE_CSP = _STRICT + "; frame-ancestors 'none'"
 EMBED_CSP = _STRICT + "; frame-ancestors *"
 PAGE_CACHE = "public, max-age=60, must-revalidate"
 
-# Inside <script>, only `<` can start `</script>` or `<!--`; `>` and `&` are escaped too, for
-# parsers that are stricter than HTML5's, and U+2028/U+2029 for pre-ES2019 JavaScript readers.
+# Inside <script>, only `<` can start `</script>` or `<!--`; `>` and `&` are escaped too, so the
+# block also survives an XML parser, and U+2028/U+2029 for pre-ES2019 JavaScript readers.
 # Each is replaced by its JSON escape, which decodes to the same string.
 SCRIPT_ESCAPES = str.maketrans(
     {
@@ -46,6 +46,7 @@ MAX_DRAWN_STEPS = 11
 TONES = 4
 # An article page lists at most this many of its fact-checks.
 MAX_LISTED = 100
+NOT_OURS = "The URL is not a fact-check page of this service."
 
 
 def script_json(text: str) -> Markup:
@@ -174,7 +175,7 @@ def oembed() -> Response:
         "height": height,
     }
     body = service.serialize(answer)
-    return cached_response(body, "application/json", {})
+    return cacheable_response(body, "application/json", {})
 
 
 def iframe(check: FactCheck, width: int, height: int) -> str:
@@ -192,17 +193,17 @@ def fact_check_id_of(url: str) -> int:
     try:
         site, given = normalize(current_app.config["SITE_URL"]), normalize(url)
     except ValueError:
-        given, site = "", "-"
+        raise NotFound(NOT_OURS) from None
     path = given.removeprefix(site)
     if path == given or not path.startswith("/") or "?" in path:
-        raise NotFound("The URL is not a fact-check page of this service.")
+        raise NotFound(NOT_OURS)
     try:
         # The app's own routes decide what a page URL is, ids bounded as the routes bound them.
         endpoint, values = current_app.url_map.bind("localhost").match(path, method="GET")
     except HTTPException:
         endpoint, values = "", {}
     if endpoint not in {"pages.fact_check", "pages.fact_check_embed"}:
-        raise NotFound("The URL is not a fact-check page of this service.")
+        raise NotFound(NOT_OURS)
     found: int = values["fact_check_id"]
     return found
 
@@ -225,10 +226,10 @@ def html_response(html: str, csp: str, extra: dict[str, str] | None = None) -> R
         "Referrer-Policy": "strict-origin-when-cross-origin",
         **(extra or {}),
     }
-    return cached_response(html.encode(), "text/html", headers)
+    return cacheable_response(html.encode(), "text/html", headers)
 
 
-def cached_response(body: bytes, mimetype: str, headers: dict[str, str]) -> Response:
+def cacheable_response(body: bytes, mimetype: str, headers: dict[str, str]) -> Response:
     """The body with a strong ETag of its bytes, or a 304 when the client has them already."""
     etag = service.content_etag(body)
     headers = {**headers, "ETag": etag, "Cache-Control": PAGE_CACHE}
