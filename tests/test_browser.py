@@ -146,6 +146,23 @@ def background(locator: Any) -> str:
     return colour
 
 
+def contrast(locator: Any) -> float:
+    """WCAG contrast ratio of an element's text colour against its own background colour."""
+    colours = locator.evaluate(
+        "element => [getComputedStyle(element).color, getComputedStyle(element).backgroundColor]"
+    )
+
+    def luminance(css: str) -> float:
+        red, green, blue = (int(part) / 255 for part in css[css.index("(") + 1 : -1].split(",")[:3])
+        linear = [
+            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(colour) for colour in colours), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def seed_ids(page: Any, site: str) -> list[int]:
     listing = page.request.get(f"{site}/api/v1/fact-checks?pageSize=100").json()
     return [item["id"] for item in listing]
@@ -164,6 +181,11 @@ def test_the_thirteen_seed_pages_render_with_nothing_blocked(
         # The stylesheet applied under the CSP: the verdict chip has its colour.
         assert background(page.locator(".verdict .chip")) != "rgba(0, 0, 0, 0)"
         assert page.locator("h1").inner_text() == api.json()["claimReviewed"]
+        for role in ("banner", "main", "contentinfo"):
+            assert page.get_by_role(role).count() == 1, role
+        # White on the verdict's colour, in the chip and on the marked step of the scale.
+        assert contrast(page.locator(".verdict .chip")) >= 4.5
+        assert contrast(page.locator(".scale li.current")) >= 4.5
         if fact_check_id == ids[0]:
             desktop.screenshot("fact-check-desktop.png")
     assert desktop.problems == []
@@ -250,7 +272,7 @@ def test_a_retracted_page_in_chromium(
     )
     assert retracted.status == 200, retracted.text()
     page = reader.visit(f"{site}/fact-checks/{fact_check_id}")
-    assert page.locator(".banner p").inner_text() == "A source we relied on was withdrawn."
+    assert page.locator(".banner-note").inner_text() == "A source we relied on was withdrawn."
     assert json_ld_in_dom(page)["correction"][-1]["text"].startswith("Retracted: ")
     reader.screenshot("retracted-desktop.png")
     assert reader.problems == []

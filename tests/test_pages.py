@@ -233,7 +233,10 @@ def test_hostile_text_in_every_field_cannot_break_the_page(
     assert text_of(page, ".//blockquote[@class='quote']") == texts["quote"]
     assert text_of(page, ".//ol[@class='corrections']/li").endswith(": " + texts["correction"])
     if retract:
-        assert text_of(page, ".//section[@class='banner']/p") == texts["retraction"]
+        assert (
+            text_of(page, ".//section[@class='banner']/p[@class='banner-note']")
+            == texts["retraction"]
+        )
     card = parse(client.get(f"/fact-checks/{fact_check_id}/embed"))
     assert card.findall(".//script") == []
     assert text_of(card, ".//p[@class='card-claim']") == texts["claim"]
@@ -344,7 +347,10 @@ def test_a_retracted_page_shows_the_banner_and_the_corrections_log(
     response = client.get(f"/fact-checks/{fact_check_id}")
     assert response.status_code == 200
     page = parse(response)
-    assert text_of(page, ".//section[@class='banner']/p") == "The series was withdrawn."
+    assert (
+        text_of(page, ".//section[@class='banner']/p[@class='banner-note']")
+        == "The series was withdrawn."
+    )
     assert text_of(page, ".//ol[@class='corrections']/li").endswith(": Revised figures.")
     assert "tone-0 current" in [li.get("class") for li in page.findall(".//ol[@class='scale']/li")]
     card = parse(client.get(f"/fact-checks/{fact_check_id}/embed"))
