@@ -43,6 +43,8 @@ loglevel = _app["LOG_LEVEL"].lower()
 # gunicorn >= 25 opens a control socket under $HOME by default: one path for every instance on the
 # host, which two replicas (or the tests' two instances) would fight over. Older versions ignore it.
 control_socket_disable = True
+# Worker heartbeats go to a file; in containers /tmp may sit on a slow overlay disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Each worker imports the app itself: nothing (database pools, Redis sockets) crosses a fork.
 preload_app = False
 

@@ -1,4 +1,7 @@
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +160,39 @@ def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> 
         if line.get("event") == "access" and line["path"] == "/healthz"
     )
     assert counted == served
+
+
+def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_path: Path) -> None:
+    def capacity() -> float:
+        scraped = samples(two_workers.request("GET", "/metrics").body.decode())
+        return value(scraped, "factcheck_db_pool_capacity")
+
+    assert two_workers.process is not None
+    workers = wait_for_workers(two_workers.process.pid, tmp_path, count=2)
+    per_worker = capacity() / 2
+    assert per_worker >= 1
+    os.kill(workers[0], signal.SIGKILL)
+    wait_for_workers(two_workers.process.pid, tmp_path, count=2, replacing=workers)
+    # gunicorn's child_exit hook dropped the dead worker's share: two live workers, two shares.
+    assert {capacity() for _ in range(6)} == {per_worker * 2}
+
+
+def wait_for_workers(
+    master: int, metrics_dir: Path, count: int, replacing: list[int] | None = None
+) -> list[int]:
+    """Worker pids once `count` of them have booted the app (each then writes its gauges),
+    one of them new when `replacing` lists the ones there were."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pids = worker_pids(master)
+        booted = [pid for pid in pids if (metrics_dir / f"gauge_livesum_{pid}.db").exists()]
+        if len(booted) == count and (replacing is None or set(booted) - set(replacing)):
+            return booted
+        time.sleep(0.1)
+    raise AssertionError(f"{count} workers did not boot")
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The worker pids of a gunicorn master, from /proc (Linux)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
