@@ -17,14 +17,19 @@ _own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="factcheck-metrics-")
 METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+os.makedirs(METRICS_DIR, exist_ok=True)
 
 from gunicorn.glogging import Logger  # noqa: E402
 
 from factcheck import logs, settings  # noqa: E402
 
 # The app's settings too, so a malformed DATABASE_URL stops the master, not each worker in turn.
-_app = settings.from_env()
-_server = settings.server_from_env()
+try:
+    _app = settings.from_env()
+    _server = settings.server_from_env()
+except settings.SettingsError as error:
+    # SystemExit passes gunicorn's config loader, which would print a traceback for the rest.
+    raise SystemExit(f"factcheck: {error}") from None
 
 wsgi_app = "app:app"
 bind = [_server["BIND"]]
