@@ -40,7 +40,8 @@ def readyz() -> Response:
             extensions={"checks": checks},
         )
     # Redis is a cache: without it the service is slower, not down, so it never fails readiness.
-    response = jsonify(status="ok" if checks["redis"] == "ok" else "degraded", checks=checks)
+    status = "degraded" if checks["redis"] == "degraded" else "ok"
+    response = jsonify(status=status, checks=checks)
     response.headers.update(NO_STORE)
     return response
 

@@ -84,7 +84,9 @@ def test_readyz_503_when_the_database_is_behind_the_code(tmp_path: Path) -> None
 
 
 def test_readyz_503_when_the_sqlite_file_cannot_be_opened(tmp_path: Path) -> None:
-    app = make_app(f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3", "")
+    app = make_app(
+        f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3", f"redis://127.0.0.1:{free_port()}"
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": "unreachable", "redis": "degraded"}
