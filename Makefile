@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make run   venv, install, migrate, seed, serve http://127.0.0.1:8000 on SQLite
+#   make serve the production server alone (gunicorn with gunicorn.conf.py), on $(HOST):$(PORT)
 #   make test  venv, install, run the whole suite (it starts its own redis-server)
 
 PYTHON ?= python3
@@ -24,7 +25,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --worker-class gthread app:app
+	$(MAKE) serve
+
+serve: $(VENV)/.installed
+	BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

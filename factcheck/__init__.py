@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cache, cli, cors, docs, errors, pages, settings
+from . import api, cache, cli, cors, docs, errors, health, logs, metrics, pages, settings
 from .db import db, migrate
 
 MIGRATIONS = __path__[0] + "/migrations"
@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config or {})
     settings.validate(app.config)
     _configure(app)
+    logs.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -29,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cors.init_app(app)
     cli.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)  # last: it wraps the routes registered above
     return app
 
 

@@ -73,6 +73,7 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     warnings: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
     title = HTTPStatus(status).phrase
     body: dict[str, Any] = {
@@ -86,6 +87,8 @@ def problem(
         body["errors"] = errors
     if warnings:
         body["warnings"] = warnings
+    # RFC 9457 extension members, e.g. the failed checks of /readyz.
+    body.update({key: value for key, value in (extensions or {}).items() if key not in body})
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False, indent=2) + "\n", status=status, mimetype=MEDIA_TYPE
     )

@@ -1,5 +1,6 @@
 """Every setting the service reads, taken from the environment when `create_app` runs."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -46,11 +47,27 @@ def validate(settings: Mapping[str, Any]) -> None:
     redis_url = settings.get("REDIS_URL")
     if redis_url and urlsplit(str(redis_url)).scheme not in {"redis", "rediss", "unix"}:
         raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+    _check_database_url(database_url)
     site_scheme = urlsplit(str(settings["SITE_URL"])).scheme
     if site_scheme not in {"http", "https"}:
         raise SettingsError("SITE_URL must be an http(s) URL")
     if str(settings["LOG_LEVEL"]).upper() not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(sorted(LOG_LEVELS))}")
+
+
+def _check_database_url(database_url: str) -> None:
+    # Messages name the part that is wrong and never repeat the URL: it may hold a password.
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        if not database_url.startswith("sqlite:///") or len(database_url) == len("sqlite:///"):
+            raise SettingsError("DATABASE_URL for SQLite must be sqlite:///<path to a file>")
+        return
+    if not database_url.startswith(parts.scheme + "://"):
+        raise SettingsError("DATABASE_URL must look like postgresql://user:password@host/name")
+    try:
+        parts.port  # noqa: B018 - urlsplit parses the port lazily and raises here
+    except ValueError:
+        raise SettingsError("DATABASE_URL has a port that is not a number 0 to 65535") from None
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -73,3 +90,62 @@ def _integer(env: Mapping[str, str], name: str, default: int, minimum: int) -> i
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+# --- the WSGI server ---------------------------------------------------------------------------
+
+ON_VALUES = {"1", "true", "yes", "on"}
+OFF_VALUES = {"0", "false", "no", "off"}
+
+
+def server_from_env(
+    environ: Mapping[str, str] | None = None, cpu_count: int | None = None
+) -> dict[str, Any]:
+    """gunicorn's settings (read by gunicorn.conf.py), validated like the app's."""
+    env = os.environ if environ is None else environ
+    cpus = cpu_count or len(os.sched_getaffinity(0))
+    server: dict[str, Any] = {
+        "BIND": env.get("BIND") or "127.0.0.1:8000",
+        # gunicorn's own rule of thumb for workers; each also runs GUNICORN_THREADS threads.
+        "WEB_CONCURRENCY": _integer(env, "WEB_CONCURRENCY", 2 * cpus + 1, minimum=1),
+        "GUNICORN_THREADS": _integer(env, "GUNICORN_THREADS", 4, minimum=1),
+        "GUNICORN_TIMEOUT": _integer(env, "GUNICORN_TIMEOUT", 30, minimum=1),
+        "GUNICORN_GRACEFUL_TIMEOUT": _integer(env, "GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=0),
+        "GUNICORN_KEEPALIVE": _integer(env, "GUNICORN_KEEPALIVE", 5, minimum=0),
+        "FORWARDED_ALLOW_IPS": env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1",
+        "ACCESS_LOG": _boolean(env, "ACCESS_LOG", True),
+    }
+    _check_bind(server["BIND"])
+    _check_forwarded_allow_ips(server["FORWARDED_ALLOW_IPS"])
+    return server
+
+
+def _check_bind(bind: str) -> None:
+    if bind.startswith("unix:"):
+        return
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"BIND must be host:port or unix:/path, got {bind!r}")
+
+
+def _check_forwarded_allow_ips(value: str) -> None:
+    for entry in (part.strip() for part in value.split(",")):
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"FORWARDED_ALLOW_IPS must list IP addresses or networks (or *), got {entry!r}"
+            ) from None
+
+
+def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ON_VALUES:
+        return True
+    if raw in OFF_VALUES:
+        return False
+    raise SettingsError(f"{name} must be on or off, got {raw!r}")

@@ -1,7 +1,9 @@
 import pytest
 
 from factcheck import create_app
-from factcheck.settings import SettingsError, from_env, sqlalchemy_url
+from factcheck.settings import SettingsError, from_env, server_from_env, sqlalchemy_url
+
+from .gunicorn_server import GunicornServer
 
 
 def test_defaults_use_sqlite_under_instance(tmp_path: object) -> None:
@@ -43,3 +45,76 @@ def test_create_app_reads_the_environment_at_call_time(
 def test_postgres_urls_use_psycopg3() -> None:
     assert sqlalchemy_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert sqlalchemy_url("sqlite:///x") == "sqlite:///x"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("sqlite://", "sqlite:///<path"),
+        ("postgresql:factcheck", "must look like postgresql://"),
+        ("postgresql://factcheck:hunter2@db:54x2/factcheck", "port"),
+        ("postgresql://factcheck:hunter2@db:99999/factcheck", "port"),
+    ],
+)
+def test_malformed_database_urls_are_named_without_their_password(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL") as raised:
+        from_env({"DATABASE_URL": value})
+    assert message in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgresql://u:p@db.internal:5432/factcheck",
+        "postgresql:///factcheck",
+        "postgres://db/factcheck?sslmode=require",
+        "sqlite:////srv/instance/x.sqlite3",
+    ],
+)
+def test_well_formed_database_urls_pass(value: str) -> None:
+    assert from_env({"DATABASE_URL": value})["DATABASE_URL"] == value
+
+
+def test_server_defaults_scale_workers_with_the_cpus() -> None:
+    server = server_from_env({}, cpu_count=3)
+    assert server["WEB_CONCURRENCY"] == 7
+    assert server["GUNICORN_THREADS"] == 4
+    assert server["BIND"] == "127.0.0.1:8000"
+    assert server["FORWARDED_ALLOW_IPS"] == "127.0.0.1,::1"
+    assert server["ACCESS_LOG"] is True
+    overridden = server_from_env(
+        {"WEB_CONCURRENCY": "2", "ACCESS_LOG": "off", "FORWARDED_ALLOW_IPS": "10.0.0.0/8, *"},
+        cpu_count=3,
+    )
+    assert overridden["WEB_CONCURRENCY"] == 2
+    assert overridden["ACCESS_LOG"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WEB_CONCURRENCY", "many"),
+        ("WEB_CONCURRENCY", "0"),
+        ("GUNICORN_THREADS", "-1"),
+        ("GUNICORN_TIMEOUT", "0"),
+        ("GUNICORN_GRACEFUL_TIMEOUT", "soon"),
+        ("GUNICORN_KEEPALIVE", "1.5"),
+        ("BIND", "localhost"),
+        ("BIND", "0.0.0.0:http"),
+        ("BIND", ":8000"),
+        ("FORWARDED_ALLOW_IPS", "10.0.0.1, proxy.internal"),
+        ("ACCESS_LOG", "maybe"),
+    ],
+)
+def test_bad_server_settings_fail_with_the_setting_named(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        server_from_env({name: value}, cpu_count=1)
+
+
+def test_gunicorn_refuses_to_start_on_a_bad_setting_and_says_which(tmp_path: object) -> None:
+    server = GunicornServer({"DATABASE_URL": "postgresql://factcheck:hunter2@db:5x/factcheck"})
+    with pytest.raises(RuntimeError, match="DATABASE_URL has a port") as raised:
+        server.start(timeout=30)
+    assert "hunter2" not in str(raised.value)
+    assert server.process is None or server.process.poll() is not None
