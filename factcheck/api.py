@@ -25,6 +25,7 @@ from .schemas import (
     OrganizationSchema,
     PageArgsSchema,
     PublicationSchema,
+    PublishSchema,
     RetractSchema,
     RevisionSchema,
     for_patch,
@@ -220,9 +221,10 @@ class FactCheckResource(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/publish")
 class FactCheckPublish(MethodView):
+    @blp.arguments(PublishSchema, required=False)
     @blp.response(200, PublicationSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
-    def post(self, fact_check_id: int) -> Any:
+    def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
         """Publish a draft that passes the ClaimReview profile (422 lists what fails)"""
         publication = service.publish(
             auth.require("publish"), fact_check_id, expected_version("fact-check", fact_check_id)
