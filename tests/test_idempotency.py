@@ -6,6 +6,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -292,3 +293,29 @@ def test_a_retry_after_the_connection_dropped_returns_the_committed_result(
     assert count(app, Article) == 1
     again_status, again_body, _ = read_response(server, request_bytes)
     assert (again_status, again_body) == (201, body)
+
+
+def test_a_key_older_than_24_hours_starts_afresh(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    first = post_article(client, writer, "yesterday")
+    with app.app_context():
+        record = db.session.scalars(select(IdempotencyRecord)).one()
+        record.date_created -= timedelta(hours=24, minutes=1)
+        db.session.commit()
+    other = {**ARTICLE, "url": "https://news.example.com/today"}
+    response = post_article(client, writer, "yesterday", other)
+    assert response.status_code == 201
+    assert response.get_json()["id"] != first.get_json()["id"]
+    assert "Idempotent-Replayed" not in response.headers
+
+
+def test_a_key_younger_than_24_hours_still_replays(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    first = post_article(client, writer, "this-morning")
+    with app.app_context():
+        record = db.session.scalars(select(IdempotencyRecord)).one()
+        record.date_created -= timedelta(hours=23, minutes=59)
+        db.session.commit()
+    assert post_article(client, writer, "this-morning").get_data() == first.get_data()
