@@ -120,3 +120,8 @@ def _still_running() -> Conflict:
         f"A request with this {HEADER} is still running; retry shortly.",
         headers={"Retry-After": "1"},
     )
+
+
+def purge() -> int:
+    """Forget keys past their 24 hours (`flask purge-idempotency-keys`, e.g. hourly from cron)."""
+    return store.purge_idempotency_keys(utcnow() - LIFETIME)

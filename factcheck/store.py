@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
@@ -220,6 +221,14 @@ def release_idempotency_key(record_id: int) -> None:
     db.session.rollback()
     db.session.execute(delete_rows(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
     db.session.commit()
+
+
+def purge_idempotency_keys(created_before: datetime) -> int:
+    result = db.session.execute(
+        delete_rows(IdempotencyRecord).where(IdempotencyRecord.date_created < created_before)
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _page(query: Select[Any], page: int, page_size: int) -> tuple[Sequence[Any], int]:

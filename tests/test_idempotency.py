@@ -319,3 +319,21 @@ def test_a_key_younger_than_24_hours_still_replays(
         record.date_created -= timedelta(hours=23, minutes=59)
         db.session.commit()
     assert post_article(client, writer, "this-morning").get_data() == first.get_data()
+
+
+def test_purge_forgets_only_expired_keys(
+    app: Flask, client: FlaskClient, writer: dict[str, str], runner: Any
+) -> None:
+    post_article(client, writer, "old")
+    post_article(client, writer, "new", {**ARTICLE, "url": "https://news.example.com/new"})
+    with app.app_context():
+        old = db.session.scalars(
+            select(IdempotencyRecord).where(IdempotencyRecord.key == "old")
+        ).one()
+        old.date_created -= timedelta(hours=25)
+        db.session.commit()
+    result = runner.invoke(args=["purge-idempotency-keys"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 " in result.output
+    with app.app_context():
+        assert db.session.scalars(select(IdempotencyRecord.key)).all() == ["new"]
