@@ -74,7 +74,8 @@ def client_address() -> str:
 def api_key() -> str:
     """The presented credential, hashed: a valid key always maps to the same bucket, and knowing
     a key's public prefix is not enough to use up its budget. Without a key, the address counts."""
-    credential = request.headers.get("Authorization")
+    # Only the token: "Bearer" and "bearer" must not be two budgets for one key.
+    credential = request.headers.get("Authorization", "").partition(" ")[2].strip()
     if not credential:
         return "address:" + client_address()
     digest = hashlib.sha256(credential.encode("utf-8", "surrogatepass")).hexdigest()

@@ -66,6 +66,8 @@ def test_writes_are_limited_per_api_key_in_redis(
     assert statuses == [201, 201, 201]
     body = assert_429(post_article(app, desk, 3))
     assert "3 per 1 minute" in body["detail"]
+    spelled_otherwise = {"Authorization": desk["Authorization"].replace("Bearer ", "bearer  ")}
+    assert_429(post_article(app, spelled_otherwise, 4))
     assert post_article(app, rival, 0).status_code == 201
     # The counters are in the shared Redis, not in this process.
     keys = [key.decode() for key in redis_server.client().keys("*")]
