@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cache, cli, cors, docs, errors, health, logs, metrics, pages, settings
+from . import api, cache, cli, cors, docs, errors, health, limits, logs, metrics, pages, settings
 from .db import db, migrate
 
 MIGRATIONS = __path__[0] + "/migrations"
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app, docs.init_app(app))
     pages.init_app(app)
     errors.init_app(app)
+    limits.init_app(app, api.blp)
     cors.init_app(app)
     cli.init_app(app)
     health.init_app(app)

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from werkzeug.routing import IntegerConverter
 
-from . import auth, service
+from . import auth, idempotency, service
 from .errors import PreconditionFailed, PreconditionRequired
 from .models import DRAFT, Article, FactCheck
 from .parsing import StrictJSONParser
@@ -25,6 +25,7 @@ from .schemas import (
     OrganizationSchema,
     PageArgsSchema,
     PublicationSchema,
+    PublishSchema,
     RetractSchema,
     RevisionSchema,
     for_patch,
@@ -46,6 +47,10 @@ MAX_ID = 2**31 - 1
 
 
 blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="Fact-checks and articles")
+# Every POST takes an Idempotency-Key; see idempotency.py.
+blp.before_request(idempotency.begin)
+blp.after_request(idempotency.finish)
+blp.teardown_request(idempotency.abandon)
 
 PUBLIC_CACHE = "public, max-age=60, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
@@ -61,6 +66,11 @@ IF_MATCH_DOC = {
     ]
 }
 WRITE_DOC = {"security": auth.SECURITY}
+POST_DOC = {"security": auth.SECURITY, "parameters": [idempotency.DOC]}
+POST_IF_MATCH_DOC = {
+    "security": auth.SECURITY,
+    "parameters": [*IF_MATCH_DOC["parameters"], idempotency.DOC],
+}
 ETAG_PATTERN = re.compile(r"^(?P<kind>article|fact-check)-(?P<id>\d+)-v(?P<version>\d+)$")
 
 
@@ -93,7 +103,7 @@ class ArticleCollection(MethodView):
 
     @blp.arguments(ArticleSchema)
     @blp.response(201, ArticleSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.doc(**POST_DOC)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a news article whose claims will be checked"""
         article = service.create_article(auth.require("write"), data)
@@ -142,7 +152,7 @@ class ArticleFactChecks(MethodView):
 
     @blp.arguments(FactCheckSchema)
     @blp.response(201, FactCheckSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.doc(**POST_DOC)
     def post(self, data: dict[str, Any], article_id: int) -> Any:
         """Add a draft fact-check of one claim in the article"""
         check = service.create_fact_check(auth.require("write"), article_id, data)
@@ -211,9 +221,10 @@ class FactCheckResource(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/publish")
 class FactCheckPublish(MethodView):
+    @blp.arguments(PublishSchema, required=False)
     @blp.response(200, PublicationSchema)
-    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
-    def post(self, fact_check_id: int) -> Any:
+    @blp.doc(**POST_IF_MATCH_DOC)
+    def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
         """Publish a draft that passes the ClaimReview profile (422 lists what fails)"""
         publication = service.publish(
             auth.require("publish"), fact_check_id, expected_version("fact-check", fact_check_id)
@@ -225,7 +236,7 @@ class FactCheckPublish(MethodView):
 class FactCheckRetract(MethodView):
     @blp.arguments(RetractSchema)
     @blp.response(200, FactCheckSchema)
-    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, data: dict[str, Any], fact_check_id: int) -> Any:
         """Retract a published fact-check; it stays readable with the note"""
         check = service.retract(

@@ -76,7 +76,7 @@ def _authenticate(header: str) -> Actor:
     matches = hmac.compare_digest(expected, _hash(secret))
     if key is None or not matches or key.date_revoked is not None:
         raise Unauthorized("The API key is not valid.", headers=_challenge('error="invalid_token"'))
-    return Actor(key.organization_id, f"key:{key.prefix}:{key.name}", key.scope_set)
+    return Actor(key.organization_id, f"key:{key.prefix}:{key.name}", key.scope_set, key.id)
 
 
 def _challenge(extra: str = "") -> dict[str, str]:

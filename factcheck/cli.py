@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from . import auth, jsonschemas, seed, service, store
+from . import auth, idempotency, jsonschemas, seed, service, store
 
 # Relative to where the command runs: the project root, or /srv in the container image.
 SEEDS = Path("seeds")
@@ -77,6 +77,14 @@ def export_schemas(out: Path) -> None:
         click.echo(f"wrote {written}")
 
 
+@click.command("purge-idempotency-keys")
+@with_appcontext
+def purge_idempotency_keys() -> None:
+    """Delete Idempotency-Key records older than 24 hours (they would not replay any more)."""
+    click.echo(f"deleted {idempotency.purge()} expired idempotency keys")
+
+
 def init_app(app: Flask) -> None:
     for command in (create_org, create_api_key, revoke_api_key, seed_command, export_schemas):
         app.cli.add_command(command)
+    app.cli.add_command(purge_idempotency_keys)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -198,3 +199,24 @@ class Revision(Base):
     actor: Mapped[str] = mapped_column(String(120))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """A POST sent with an Idempotency-Key: reserved while it runs, then kept with its response.
+
+    The unique constraint is the lock: of two identical requests only one can insert the row.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    # sha256 of method, path and body: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # None while the first request is still running.
+    status: Mapped[int | None]
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

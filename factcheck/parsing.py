@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import flask
+from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from .errors import BadRequest, Problem
@@ -57,6 +58,9 @@ class StrictJSONParser(FlaskParser):
     def load_json(self, req: flask.Request, schema: Any) -> Any:
         # webargs returns `missing` for an empty body; the schema would then report every
         # required field. A clear single error is kinder.
-        if not req.get_data(cache=True) and is_json_request(req):
-            raise BadRequest("The request body is empty; send a JSON object.")
+        if not req.get_data(cache=True):
+            if getattr(schema, "body_optional", False):
+                return core.missing
+            if is_json_request(req):
+                raise BadRequest("The request body is empty; send a JSON object.")
         return super().load_json(req, schema)

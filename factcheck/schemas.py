@@ -230,6 +230,13 @@ class RetractSchema(Schema):
     note = Text(2000, min_length=1, required=True)
 
 
+class PublishSchema(Schema):
+    """Publishing takes no fields: no body, or `{}`. Anything else is refused, not ignored."""
+
+    # Read by parsing.StrictJSONParser: a request without a body is fine here.
+    body_optional = True
+
+
 class ProblemItemSchema(Schema):
     pointer = fields.String(metadata={"description": "JSON pointer into the request body"})
     parameter = fields.String(metadata={"description": "The query parameter or header at fault"})

@@ -44,6 +44,8 @@ class Actor:
     organization_id: int
     name: str
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The API key's row id; None for the CLI. Idempotency keys are scoped to it.
+    key_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+DEFAULT_RATE_LIMIT_WRITES = "120 per minute"
+DEFAULT_RATE_LIMIT_READS = "600 per minute"
 
 
 class SettingsError(ValueError):
@@ -26,6 +30,9 @@ def from_env(
         "SITE_URL": env.get("SITE_URL", DEFAULT_SITE_URL).rstrip("/"),
         "CACHE_TTL": _integer(env, "CACHE_TTL", 3600, minimum=1),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
+        "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
+        "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
     }
     validate(settings)
     return settings
@@ -53,6 +60,16 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise SettingsError("SITE_URL must be an http(s) URL")
     if str(settings["LOG_LEVEL"]).upper() not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(sorted(LOG_LEVELS))}")
+    if not isinstance(settings["RATE_LIMIT_ENABLED"], bool):
+        raise SettingsError("RATE_LIMIT_ENABLED must be true or false")
+    for name in ("RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
+        try:
+            parse_many(str(settings[name]))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be a limit such as '120 per minute' or '10/second;1000/day', "
+                f"got {settings[name]!r}"
+            ) from None
 
 
 def _check_database_url(database_url: str) -> None:

@@ -1,15 +1,30 @@
 """The only module that talks to the database session. One commit per use case, here."""
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import update as update_rows
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import db
 from .errors import Conflict, PreconditionFailed
-from .models import PUBLISHED, RETRACTED, ApiKey, Article, FactCheck, Organization, Revision
+from .models import (
+    PUBLISHED,
+    RETRACTED,
+    ApiKey,
+    Article,
+    FactCheck,
+    IdempotencyRecord,
+    Organization,
+    Revision,
+)
+
+log = logging.getLogger(__name__)
 
 ModelT = TypeVar("ModelT")
 
@@ -27,13 +42,19 @@ def delete(instance: Any) -> None:
 
 
 def flush() -> None:
-    db.session.flush()
+    # The versioned UPDATE runs here when a use case flushes before its commit, so a lost race
+    # must become the same 412 as at commit.
+    _settled(db.session.flush)
 
 
 def commit() -> None:
-    """Commit, turning the races the database settles into the client's errors."""
+    _settled(db.session.commit)
+
+
+def _settled(write: Callable[[], None]) -> None:
+    """Run a flush or commit, turning the races the database settles into the client's errors."""
     try:
-        db.session.commit()
+        write()
     except StaleDataError:
         db.session.rollback()
         raise PreconditionFailed(
@@ -148,6 +169,66 @@ def revisions(fact_check_id: int) -> Sequence[Revision]:
     return db.session.scalars(
         select(Revision).where(Revision.fact_check_id == fact_check_id).order_by(Revision.version)
     ).all()
+
+
+# --- idempotency keys ------------------------------------------------------------------------
+
+
+def reserve_idempotency_key(record: IdempotencyRecord) -> int | None:
+    """Insert the reservation in a transaction of its own; None when the key is taken.
+
+    The INSERT against the unique constraint is what serializes duplicates: PostgreSQL makes a
+    second insert wait for the first to commit, SQLite's BEGIN IMMEDIATE queues writers.
+    """
+    db.session.add(record)
+    try:
+        db.session.flush()
+        record_id = record.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return record_id
+
+
+def idempotency_record(api_key_id: int, key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def complete_idempotency_key(
+    record_id: int, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Keep the response for replay. The write itself is committed already, so a failure here
+    is logged, not raised: the client still gets its answer."""
+    try:
+        db.session.execute(
+            update_rows(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
+            .values(status=status, headers=headers, body=body)
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not store the response for idempotency record %s", record_id)
+
+
+def release_idempotency_key(record_id: int) -> None:
+    """Drop a reservation whose request failed, and whatever that request left unflushed."""
+    db.session.rollback()
+    db.session.execute(delete_rows(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    db.session.commit()
+
+
+def purge_idempotency_keys(created_before: datetime) -> int:
+    result = db.session.execute(
+        delete_rows(IdempotencyRecord).where(IdempotencyRecord.date_created < created_before)
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _page(query: Select[Any], page: int, page_size: int) -> tuple[Sequence[Any], int]:

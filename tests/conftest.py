@@ -82,6 +82,8 @@ def make_app(database_url: str, redis_url: str, **overrides: Any) -> Flask:
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "SITE_URL": "http://factcheck.test",
+            # Tests that are about rate limits turn them on (tests/test_limits.py).
+            "RATE_LIMIT_ENABLED": False,
             **overrides,
         }
     )
