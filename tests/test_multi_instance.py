@@ -42,6 +42,19 @@ def shared_database() -> Iterator[str]:
 def instances(
     shared_database: str, redis_server: RedisServer
 ) -> Iterator[tuple[GunicornServer, GunicornServer, str]]:
+    yield from _serve_pair(shared_database, redis_server)
+
+
+@pytest.fixture
+def limited_instances(
+    shared_database: str, redis_server: RedisServer
+) -> Iterator[tuple[GunicornServer, GunicornServer, str]]:
+    yield from _serve_pair(shared_database, redis_server, RATE_LIMIT_WRITES="4 per minute")
+
+
+def _serve_pair(
+    shared_database: str, redis_server: RedisServer, **extra_env: str
+) -> Iterator[tuple[GunicornServer, GunicornServer, str]]:
     redis_server.client().flushdb()
     app = make_app(shared_database, redis_server.url)
     with app.app_context():
@@ -55,6 +68,7 @@ def instances(
         "DATABASE_URL": shared_database,
         "REDIS_URL": redis_server.url,
         "SITE_URL": "http://factcheck.test",
+        **extra_env,
     }
     first, second = GunicornServer(env), GunicornServer(env)
     first.start()
@@ -121,3 +135,17 @@ def test_a_write_on_one_instance_is_never_served_stale_by_the_other(
     reviews = {review["url"]: review for review in a.request("GET", feed).json()}
     shown = reviews[current.json()["url"]]
     assert shown["reviewRating"]["alternateName"] == "Corrected verdict"
+
+
+def test_the_write_rate_limit_is_shared_by_both_instances(
+    limited_instances: tuple[GunicornServer, GunicornServer, str],
+) -> None:
+    """Counters live in Redis, so alternating instances does not double a key's budget."""
+    a, b, token = limited_instances
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"headline": "Rate-limited article", "url": None}
+    statuses = [
+        (a if number % 2 == 0 else b).request("POST", "/api/v1/articles", headers, body).status
+        for number in range(6)
+    ]
+    assert statuses == [201, 201, 201, 201, 429, 429]
