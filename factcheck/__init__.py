@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cache, cli, cors, docs, errors, settings
+from . import api, cache, cli, cors, docs, documents, errors, settings
 from .db import db, migrate
 
 MIGRATIONS = __path__[0] + "/migrations"
@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     cache.init_app(app)
+    documents.init_app(app)
     api.init_app(app, docs.init_app(app))
     errors.init_app(app)
     cors.init_app(app)

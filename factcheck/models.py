@@ -198,3 +198,18 @@ class Revision(Base):
     actor: Mapped[str] = mapped_column(String(120))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CacheInvalidation(Base):
+    """Cached documents a committed write made stale, kept until Redis has dropped them.
+
+    Written in the write's own transaction, so an invalidation that Redis missed (down, paused, or
+    the process died right after the commit) is replayed later instead of lost.
+    """
+
+    __tablename__ = "cache_invalidations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Document names (see cache.py), separated by spaces.
+    names: Mapped[str] = mapped_column(Text)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

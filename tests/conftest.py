@@ -82,6 +82,8 @@ def make_app(database_url: str, redis_url: str, **overrides: Any) -> Flask:
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "SITE_URL": "http://factcheck.test",
+            # Tests replay lost cache invalidations themselves; no sweeper thread per app.
+            "CACHE_REPLAY_INTERVAL": 0,
             **overrides,
         }
     )
