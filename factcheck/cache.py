@@ -35,9 +35,11 @@ LEASE_MS = 3000
 CLOSED, OPEN, PROBING = "closed", "open", "probing"
 
 _LEASE = """
+local entry = redis.call('GET', KEYS[1])
+if entry and entry ~= ARGV[3] then return {1, entry} end
 local generation = redis.call('GET', KEYS[2]) or '0'
 local leased = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
-return {generation, leased and 1 or 0}
+return {0, generation, leased and 1 or 0}
 """
 
 _FILL = """
@@ -66,10 +68,12 @@ return 1
 
 @dataclass(frozen=True)
 class Lease:
-    """What a request that missed learns: the generation to fill against, and whether it builds."""
+    """What a request that missed learns: an entry stored meanwhile, or the generation to fill
+    against and whether it is the one request that builds."""
 
-    generation: bytes
-    granted: bool
+    entry: bytes | None
+    generation: bytes = b""
+    granted: bool = False
 
 
 class Cache:
@@ -229,18 +233,22 @@ def document(name: str) -> bytes | None:
     return get("doc:" + name)
 
 
-def lease(name: str, token: str) -> Lease | None:
-    """After a miss: the current generation, and the lease when nobody else is rebuilding.
+def lease(name: str, token: str, known_bad: bytes = b"") -> Lease | None:
+    """After a miss: the entry if one was stored meanwhile (other than `known_bad`, a corrupt one
+    the caller saw), else the current generation and the lease when nobody else is rebuilding.
     None when Redis cannot be used: build from the database and keep nothing."""
     cache = _cache()
     keys = ["doc:" + name, "gen:" + name, "lease:" + name]
     answered, reply = cache.call(
-        lambda client: cache.script("lease")(keys=keys, args=[token, LEASE_MS], client=client)
+        lambda client: cache.script("lease")(
+            keys=keys, args=[token, LEASE_MS, known_bad], client=client
+        )
     )
     if not answered:
         return None
-    generation, granted = reply
-    return Lease(generation, bool(granted))
+    if reply[0] == 1:
+        return Lease(reply[1])
+    return Lease(None, reply[1], bool(reply[2]))
 
 
 def fill(name: str, generation: bytes, value: bytes, ttl: int, token: str) -> bool:

@@ -71,21 +71,26 @@ def serialize(document: Any) -> bytes:
 
 def serve(name: str, build: Callable[[], Document]) -> Document:
     """The public document `name` from the cache, or built once however many requests miss it."""
-    hit = Document.decode(cache.document(name))
+    entry = cache.document(name)
+    hit = Document.decode(entry)
     if hit is not None:
         return hit
     token = secrets.token_hex(8)
     deadline = time.monotonic() + LEASE_WAIT
+    bad = entry or b""
     while True:
-        lease = cache.lease(name, token)
+        lease = cache.lease(name, token, bad)
         if lease is None or time.monotonic() > deadline:
             return build()
+        if lease.entry is not None:
+            hit = Document.decode(lease.entry)
+            if hit is not None:
+                return hit
+            bad = lease.entry
+            continue
         if lease.granted:
             return _rebuild(name, build, lease.generation, token)
         time.sleep(LEASE_POLL)
-        hit = Document.decode(cache.document(name))
-        if hit is not None:
-            return hit
 
 
 def _rebuild(name: str, build: Callable[[], Document], generation: bytes, token: str) -> Document:
@@ -143,16 +148,16 @@ def init_app(app: Flask) -> None:
     cache.on_recovery(app, replay)
     interval = float(app.config.get("CACHE_REPLAY_INTERVAL", 0))
     if app.config.get("REDIS_URL") and interval > 0:
+        stop = app.extensions["factcheck.replay"] = threading.Event()
         threading.Thread(
-            target=_sweep, args=(app, interval), name="cache-replay", daemon=True
+            target=_sweep, args=(app, interval, stop), name="cache-replay", daemon=True
         ).start()
 
 
-def _sweep(app: Flask, interval: float) -> None:
+def _sweep(app: Flask, interval: float, stop: threading.Event) -> None:
     """Replays records that no request of this process would: another process's, or a crashed
     writer's. Runs in every process, so a lost invalidation is found within `interval`."""
-    while True:
-        time.sleep(interval)
+    while not stop.wait(interval):
         with app.app_context():
             try:
                 while replay() == REPLAY_BATCH:
