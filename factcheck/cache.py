@@ -135,8 +135,9 @@ class Cache:
         except redis.RedisError as error:
             self._failed(error)
             healthy = False
-        except Exception:
-            log.exception("cache recovery failed; the cache stays off")
+        except Exception as error:
+            # The database may be busy or down; the hook runs again at the next probe.
+            log.warning("cache recovery failed, the cache stays off: %s", error)
             healthy = False
         with self._lock:
             self.prober = None
@@ -273,9 +274,10 @@ def release(name: str, token: str) -> None:
 
 def expire(names: list[str]) -> bool:
     """Drop the documents, bump their generations, free their leases. False when Redis failed."""
-    if not names:
-        return True
     cache = _cache()
+    if not names or cache.client is None:
+        # Without Redis nothing is cached; a deployment's processes share one REDIS_URL.
+        return True
     keys = [key for name in names for key in ("doc:" + name, "gen:" + name, "lease:" + name)]
     answered, _ = cache.call(
         lambda client: cache.script("expire")(keys=keys, args=[], client=client)

@@ -144,8 +144,18 @@ def replay() -> int:
     return len(records)
 
 
+def _recover() -> None:
+    """The cache's recovery hook: replay everything, or fail so the cache stays untrusted."""
+    try:
+        while replay() == REPLAY_BATCH:
+            pass
+    except Exception:
+        store.rollback()
+        raise
+
+
 def init_app(app: Flask) -> None:
-    cache.on_recovery(app, replay)
+    cache.on_recovery(app, _recover)
     interval = float(app.config.get("CACHE_REPLAY_INTERVAL", 0))
     if app.config.get("REDIS_URL") and interval > 0:
         stop = app.extensions["factcheck.replay"] = threading.Event()
@@ -160,8 +170,6 @@ def _sweep(app: Flask, interval: float, stop: threading.Event) -> None:
     while not stop.wait(interval):
         with app.app_context():
             try:
-                while replay() == REPLAY_BATCH:
-                    pass
-            except Exception:
-                log.exception("replaying cache invalidations failed")
-                store.rollback()
+                _recover()
+            except Exception as error:
+                log.warning("replaying cache invalidations failed: %s", error)
