@@ -16,6 +16,7 @@ paper's lease idea, with a counter in place of memcached's lease token).
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,11 @@ COOL_DOWN = 1.0
 LEASE_MS = 3000
 
 CLOSED, OPEN, PROBING = "closed", "open", "probing"
+
+# In-process copies: how many, and how often the tracking connection proves it is alive.
+LOCAL_MAX = 10_000
+PING_EVERY = 0.25
+RECONNECT_AFTER = 0.5
 
 _LEASE = """
 local entry = redis.call('GET', KEYS[1])
@@ -76,11 +82,103 @@ class Lease:
     granted: bool = False
 
 
+class Local:
+    """In-process copies of hot documents, so a hit skips the network round trip.
+
+    Redis tells this process about every change to a `doc:` key (CLIENT TRACKING in broadcast
+    mode, RESP3 push messages on a connection of its own, watched by a thread). Copies are kept
+    only while that connection is known to be healthy: it is pinged every PING_EVERY seconds and
+    must answer within the socket timeout, or every copy is dropped until it is back. The epoch
+    refuses a copy read from Redis before an invalidation that arrived while it was being read.
+    """
+
+    def __init__(self, owner: "Cache") -> None:
+        self.entries: dict[str, object] = {}
+        self.epoch = 0
+        self.live = False
+        self.hits = 0
+        self._owner = weakref.ref(owner)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def get(self, name: str) -> object | None:
+        if self._thread is None:
+            self._start()
+        return self.entries.get(name) if self.live else None
+
+    def keep(self, name: str, value: object, epoch: int) -> None:
+        with self._lock:
+            if self.live and epoch == self.epoch:
+                if len(self.entries) >= LOCAL_MAX:
+                    self.entries.clear()
+                self.entries[name] = value
+
+    def drop(self, names: list[str]) -> None:
+        with self._lock:
+            for name in names:
+                self.entries.pop(name, None)
+            self.epoch += 1
+
+    def _reset(self, live: bool) -> None:
+        with self._lock:
+            self.entries.clear()
+            self.epoch += 1
+            self.live = live
+
+    def _start(self) -> None:
+        # Started on first use rather than at init_app, so it runs in the serving process even
+        # when a server forks after loading the app.
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cache-track", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while (owner := self._owner()) is not None and owner.client is not None:
+            pool = owner.client.connection_pool
+            kwargs = {**pool.connection_kwargs, "protocol": 3}
+            del owner  # the thread must not keep the app alive
+            connection = pool.connection_class(**kwargs)
+            try:
+                connection.connect()
+                # redis-py has no public hook for push messages on one connection; its own
+                # client-side cache (Redis 7.4 and later only) sets the parser's the same way.
+                connection._parser.set_invalidation_push_handler(self._invalidated)
+                connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "doc:")
+                connection.read_response()
+                self._reset(live=True)
+                self._watch(connection)
+            except (redis.RedisError, OSError) as error:
+                log.info("cache tracking connection lost: %s", error)
+            finally:
+                self._reset(live=False)
+                connection.disconnect()
+            time.sleep(RECONNECT_AFTER)
+
+    def _watch(self, connection: Any) -> None:
+        while self._owner() is not None:
+            connection.send_command("PING")
+            if connection.read_response() != b"PONG":
+                raise redis.ConnectionError("no PONG on the tracking connection")
+            until = time.monotonic() + PING_EVERY
+            while (left := until - time.monotonic()) > 0:
+                if connection.can_read(timeout=left):
+                    connection.read_response(push_request=True)
+
+    def _invalidated(self, message: list[Any]) -> None:
+        keys = message[1]
+        if keys is None:  # FLUSHDB or FLUSHALL
+            self._reset(live=True)
+        else:
+            self.drop([key.decode()[4:] for key in keys])
+
+
 class Cache:
     """One per app: the client, the breaker and the counters a metrics module can read."""
 
     def __init__(self, client: redis.Redis | None, cool_down: float) -> None:
         self.client = client
+        self.local = Local(self) if client is not None else None
         self.cool_down = cool_down
         self.on_recovery: Callable[[], object] | None = None
         self.state = PROBING
@@ -199,6 +297,7 @@ def stats() -> dict[str, Any]:
         "misses": cache.misses,
         "errors": cache.errors,
         "skipped": cache.skipped,
+        "local_hits": cache.local.hits if cache.local else 0,
         "breaker": breaker,
     }
 
@@ -228,6 +327,30 @@ def ping() -> bool:
 
 
 # --- documents, by name ----------------------------------------------------------------------
+
+
+def local(name: str) -> Any:
+    """This process's copy of document `name` (whatever `keep_local` was given), or None."""
+    cache = _cache()
+    if cache.local is None or cache.state != CLOSED:
+        return None
+    value = cache.local.get(name)
+    if value is not None:
+        cache.local.hits += 1  # approximate under threads, like any unlocked counter
+        cache._count("hits")
+    return value
+
+
+def local_epoch() -> int:
+    """Read before fetching a document from Redis; pass it to keep_local."""
+    cache = _cache()
+    return cache.local.epoch if cache.local is not None else 0
+
+
+def keep_local(name: str, value: object, epoch: int) -> None:
+    cache = _cache()
+    if cache.local is not None and cache.state == CLOSED:
+        cache.local.keep(name, value, epoch)
 
 
 def document(name: str) -> bytes | None:
@@ -278,6 +401,8 @@ def expire(names: list[str]) -> bool:
     if not names or cache.client is None:
         # Without Redis nothing is cached; a deployment's processes share one REDIS_URL.
         return True
+    if cache.local is not None:
+        cache.local.drop(names)  # other processes hear it from Redis; this one needs no wait
     keys = [key for name in names for key in ("doc:" + name, "gen:" + name, "lease:" + name)]
     answered, _ = cache.call(
         lambda client: cache.script("expire")(keys=keys, args=[], client=client)

@@ -71,9 +71,14 @@ def serialize(document: Any) -> bytes:
 
 def serve(name: str, build: Callable[[], Document]) -> Document:
     """The public document `name` from the cache, or built once however many requests miss it."""
+    copy = cache.local(name)
+    if isinstance(copy, Document):
+        return copy
+    epoch = cache.local_epoch()
     entry = cache.document(name)
     hit = Document.decode(entry)
     if hit is not None:
+        cache.keep_local(name, hit, epoch)
         return hit
     token = secrets.token_hex(8)
     deadline = time.monotonic() + LEASE_WAIT

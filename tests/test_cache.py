@@ -505,3 +505,77 @@ def test_corrupt_entries_are_misses(
     assert again.status_code == 200
     assert again.data == good.data
     assert redis_server.client().get(key) == entry, "the rebuild replaced the damaged entry"
+
+
+# --- in-process copies -----------------------------------------------------------------------
+
+
+def test_a_hot_document_is_copied_in_process_and_dropped_when_another_process_writes(
+    database_url: str,
+    app: Flask,
+    client: FlaskClient,
+    writer: dict[str, str],
+    story: Story,
+    redis_server: RedisServer,
+) -> None:
+    """Redis tells every process which documents changed (client tracking); a write in one
+    process reaches another's in-process copy within moments, and its own at once."""
+    reader_app = make_app(database_url, redis_server.url)
+    reader = reader_app.test_client()
+    path = story.paths["claimreview"]
+    try:
+        reader.get(path)
+        deadline = time.monotonic() + 5
+        while in_app(reader_app, cache.stats)["local_hits"] == 0 and time.monotonic() < deadline:
+            reader.get(path)  # the first hits come from Redis until tracking is on
+            time.sleep(0.05)
+        before = in_app(reader_app, cache.stats)["local_hits"]
+        gets = redis_server.client().info("commandstats")["cmdstat_get"]["calls"]
+        assert verdict(reader.get(path)) == "Mostly false"
+        assert in_app(reader_app, cache.stats)["local_hits"] == before + 1
+        assert redis_server.client().info("commandstats")["cmdstat_get"]["calls"] == gets
+
+        correct(client, writer, story)
+        assert verdict(client.get(path)) == "False", "the writer's own process drops at once"
+        deadline = time.monotonic() + 5
+        seen = verdict(reader.get(path))
+        while seen != "False" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen = verdict(reader.get(path))
+        assert seen == "False"
+    finally:
+        with reader_app.app_context():
+            db.engine.dispose()
+
+
+def test_in_process_copies_are_not_served_while_redis_is_paused(
+    database_url: str,
+    app: Flask,
+    client: FlaskClient,
+    writer: dict[str, str],
+    story: Story,
+    outage: RedisServer,
+) -> None:
+    """A paused Redis cannot tell anyone about a write: the copies go once its pings fail."""
+    reader_app = make_app(database_url, outage.url)
+    reader = reader_app.test_client()
+    path = story.paths["claimreview"]
+    try:
+        deadline = time.monotonic() + 5
+        while in_app(reader_app, cache.stats)["local_hits"] == 0 and time.monotonic() < deadline:
+            reader.get(path)
+            time.sleep(0.05)
+        assert in_app(reader_app, cache.stats)["local_hits"] > 0
+        outage.pause()
+        client.get(path)  # the writer's breaker opens: its write cannot reach Redis
+        correct(client, writer, story)
+        deadline = time.monotonic() + 5
+        seen = verdict(reader.get(path))
+        while seen != "False" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen = verdict(reader.get(path))
+        assert seen == "False"
+    finally:
+        outage.resume()
+        with reader_app.app_context():
+            db.engine.dispose()
