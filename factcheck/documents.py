@@ -71,6 +71,7 @@ def serialize(document: Any) -> bytes:
 
 def serve(name: str, build: Callable[[], Document]) -> Document:
     """The public document `name` from the cache, or built once however many requests miss it."""
+    _start_sweep()
     copy = cache.local(name)
     if isinstance(copy, Document):
         return copy
@@ -131,6 +132,7 @@ def stale(names: Iterable[str]) -> Stale:
 
 def forget(done: Stale) -> None:
     """After the commit: drop the documents from Redis, then the record; keep it if Redis failed."""
+    _start_sweep()
     if cache.expire(done.names):
         store.drop_cache_invalidations([done.record_id])
         store.commit()
@@ -159,22 +161,40 @@ def _recover() -> None:
         raise
 
 
+class Sweep:
+    """Replays records that no request of this process would: another process's, or a crashed
+    writer's. Runs in every serving process, so a lost invalidation is found within `interval`.
+    Started by the first document read or write, so CLI commands and forks start none."""
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app, self.interval = app, interval
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="cache-replay", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            with self.app.app_context():
+                try:
+                    _recover()
+                except Exception as error:
+                    log.warning("replaying cache invalidations failed: %s", error)
+
+
 def init_app(app: Flask) -> None:
     cache.on_recovery(app, _recover)
     interval = float(app.config.get("CACHE_REPLAY_INTERVAL", 0))
     if app.config.get("REDIS_URL") and interval > 0:
-        stop = app.extensions["factcheck.replay"] = threading.Event()
-        threading.Thread(
-            target=_sweep, args=(app, interval, stop), name="cache-replay", daemon=True
-        ).start()
+        app.extensions["factcheck.replay"] = Sweep(app, interval)
 
 
-def _sweep(app: Flask, interval: float, stop: threading.Event) -> None:
-    """Replays records that no request of this process would: another process's, or a crashed
-    writer's. Runs in every process, so a lost invalidation is found within `interval`."""
-    while not stop.wait(interval):
-        with app.app_context():
-            try:
-                _recover()
-            except Exception as error:
-                log.warning("replaying cache invalidations failed: %s", error)
+def _start_sweep() -> None:
+    sweep: Sweep | None = current_app.extensions.get("factcheck.replay")
+    if sweep is not None and sweep.thread is None:
+        sweep.start()

@@ -401,7 +401,7 @@ def test_another_process_drops_a_lost_invalidation_within_seconds(
         assert seen == "False"
         assert pending_invalidations(app) == 0
     finally:
-        reader_app.extensions["factcheck.replay"].set()
+        reader_app.extensions["factcheck.replay"].stop.set()
         with reader_app.app_context():
             db.engine.dispose()
 
