@@ -24,3 +24,7 @@ def constant() -> Response:
 
 app = create_app()
 app.register_blueprint(baseline)
+if os.environ.get("BENCH_NO_LOCAL"):
+    # `cache_bench.py --no-local`: every hit goes to Redis, to show what the in-process copies
+    # are worth.
+    app.extensions["factcheck.cache"].local = None

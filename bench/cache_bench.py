@@ -119,7 +119,8 @@ def load(url: str, headers: dict[str, str], seconds: float, connections: int) ->
 
 
 def _wrk(url: str, headers: dict[str, str], seconds: float, connections: int) -> dict[str, float]:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    duration = f"{max(1, round(seconds))}s"  # wrk takes whole seconds
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", duration, "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
@@ -170,7 +171,7 @@ def python_load(url: str, headers: dict[str, str], seconds: float, connections: 
 # --- the run ---------------------------------------------------------------------------------
 
 
-def main(seconds: float, connections: int, workers: int, threads: int) -> None:
+def main(seconds: float, repeats: int, connections: int, workers: int, threads: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="factcheck-bench-"))
     database_url = f"sqlite:///{work / 'bench.sqlite3'}"
     body_file = work / "claimreview.json"
@@ -209,23 +210,32 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
         size = body_file.stat().st_size
         print(
             f"{size} bytes per 200; gunicorn gthread {workers}x{threads}; "
-            f"{connections} connections, {seconds:g} s per case; "
+            f"{connections} connections, {seconds:g} s per case in {repeats} slices; "
             f"load: {'wrk' if shutil.which('wrk') else 'python http.client'}; "
-            f"redis {redis_executable()}"
+            f"redis {redis_executable()}; "
+            f"in-process copies {'off' if os.environ.get('BENCH_NO_LOCAL') else 'on'}"
         )
-        results = {}
-        for name, url, headers in cases:
-            if name.startswith("4"):
+        # Other work on a shared machine drifts over seconds, so cases are interleaved in short
+        # slices, each compared with the baseline slice of its own round; medians are printed.
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in cases}
+        for phase in (cases[:4], [cases[0], cases[4]]):
+            if phase[-1][0].startswith("4"):
                 redis_server.send_signal(signal.SIGTERM)
                 redis_server.wait(10)
-            load(url, headers, 1, connections)  # warm up: fill, JIT-free but caches and pools
-            results[name] = load(url, headers, seconds, connections)
-        base = results["0 baseline"]["rps"]
+            for _, url, headers in phase:
+                load(url, headers, 1, connections)  # warm up: fills, pools, the breaker
+            for _ in range(repeats):
+                base = None
+                for name, url, headers in phase:
+                    figures = load(url, headers, seconds / repeats, connections)
+                    base = base or figures["rps"]
+                    rounds[name].append({**figures, "ratio": figures["rps"] / base})
         print(f"{'case':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}")
-        for name, figures in results.items():
+        for name, slices in rounds.items():
+            median = {key: statistics.median(s[key] for s in slices) for key in slices[0]}
             print(
-                f"{name:<14}{figures['rps']:>10.0f}{figures['p50']:>10.2f}"
-                f"{figures['p99']:>10.2f}{figures['rps'] / base:>8.2f}"
+                f"{name:<14}{median['rps']:>10.0f}{median['p50']:>10.2f}"
+                f"{median['p99']:>10.2f}{median['ratio']:>8.2f}"
             )
     finally:
         for server in servers:
@@ -239,15 +249,25 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="slices per case")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-local", action="store_true", help="no in-process copies")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--headers", default="{}", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.no_local:
+        os.environ["BENCH_NO_LOCAL"] = "1"
     if arguments.load:
         python_load(
             arguments.load, json.loads(arguments.headers), arguments.seconds, arguments.connections
         )
     else:
-        main(arguments.seconds, arguments.connections, arguments.workers, arguments.threads)
+        main(
+            arguments.seconds,
+            arguments.repeats,
+            arguments.connections,
+            arguments.workers,
+            arguments.threads,
+        )
