@@ -133,9 +133,16 @@ def stale(names: Iterable[str]) -> Stale:
 def forget(done: Stale) -> None:
     """After the commit: drop the documents from Redis, then the record; keep it if Redis failed."""
     _start_sweep()
-    if cache.expire(done.names):
+    if not cache.expire(done.names):
+        return
+    try:
         store.drop_cache_invalidations([done.record_id])
         store.commit()
+    except Exception as error:
+        # The write is committed and Redis has dropped its documents; a record left behind only
+        # costs one more (harmless) replay, so the write must not fail for it.
+        store.rollback()
+        log.warning("could not remove a replayed cache invalidation: %s", error)
 
 
 def replay() -> int:
