@@ -43,3 +43,9 @@ schemas: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+.PHONY: bench
+# The cache benchmark (a script, not a test): gunicorn + redis-server + wrk (or a Python load
+# generator) on loopback; prints req/s, p50, p99 and each case's ratio to a constant-bytes baseline.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/cache_bench.py $(BENCH_ARGS)

@@ -6,7 +6,21 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cache, cli, cors, docs, errors, health, limits, logs, metrics, pages, settings
+from . import (
+    api,
+    cache,
+    cli,
+    cors,
+    docs,
+    documents,
+    errors,
+    health,
+    limits,
+    logs,
+    metrics,
+    pages,
+    settings,
+)
 from .db import db, migrate
 
 MIGRATIONS = __path__[0] + "/migrations"
@@ -25,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     cache.init_app(app)
+    documents.init_app(app)
     api.init_app(app, docs.init_app(app))
     pages.init_app(app)
     errors.init_app(app)

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: parse with a schema, make one service call, shape the response."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,8 +11,8 @@ from flask_smorest import Api, Blueprint
 from werkzeug.routing import IntegerConverter
 
 from . import auth, idempotency, service
-from .errors import PreconditionFailed, PreconditionRequired
-from .models import DRAFT, Article, FactCheck
+from .errors import NotFound, PreconditionFailed, PreconditionRequired
+from .models import Article, FactCheck
 from .parsing import StrictJSONParser
 from .schemas import (
     ArticleListArgsSchema,
@@ -30,6 +30,7 @@ from .schemas import (
     RevisionSchema,
     for_patch,
 )
+from .service import Actor
 
 
 class ApiBlueprint(Blueprint):
@@ -82,7 +83,7 @@ class OrganizationResource(MethodView):
     @blp.response(200, OrganizationSchema)
     def get(self, slug: str) -> Any:
         """Show a fact-checking organization and its rating scale"""
-        return public(service.organization(slug))
+        return document_response(service.organization_document(slug))
 
 
 # --- articles --------------------------------------------------------------------------------
@@ -164,7 +165,9 @@ class ArticleClaimReviews(MethodView):
     @blp.response(200, ClaimReviewSchema(many=True), content_type="application/ld+json")
     def get(self, article_id: int) -> Any:
         """The article's published fact-checks as a JSON array of ClaimReview"""
-        return document_response(service.article_claimreviews(auth.actor_from_header(), article_id))
+        return document_response(
+            public_first(lambda actor: service.article_claimreviews(actor, article_id))
+        )
 
 
 # --- fact-checks -----------------------------------------------------------------------------
@@ -193,9 +196,9 @@ class FactCheckResource(MethodView):
     @blp.doc(security=auth.OPTIONAL_SECURITY)
     def get(self, fact_check_id: int) -> Any:
         """Show a fact-check (drafts only to their own organization)"""
-        check = service.fact_check_for(auth.actor_from_header(), fact_check_id)
-        cache_control = PRIVATE_CACHE if check.status == DRAFT else PUBLIC_CACHE
-        return conditional(check, etag_of(check), cache_control)
+        return document_response(
+            public_first(lambda actor: service.fact_check_document(actor, fact_check_id))
+        )
 
     @blp.arguments(for_patch(FactCheckPatchSchema))
     @blp.response(200, FactCheckSchema)
@@ -262,8 +265,9 @@ class FactCheckClaimReview(MethodView):
     @blp.response(200, ClaimReviewSchema, content_type="application/ld+json")
     def get(self, fact_check_id: int) -> Any:
         """The fact-check as schema.org ClaimReview JSON-LD"""
-        actor = auth.actor_from_header()
-        return document_response(service.fact_check_claimreview(actor, fact_check_id))
+        return document_response(
+            public_first(lambda actor: service.fact_check_claimreview(actor, fact_check_id))
+        )
 
 
 def init_app(app: Flask, openapi: Api) -> None:
@@ -278,8 +282,7 @@ def init_app(app: Flask, openapi: Api) -> None:
 
 
 def etag_of(resource: Article | FactCheck) -> str:
-    kind = "article" if isinstance(resource, Article) else "fact-check"
-    return f'"{kind}-{resource.id}-v{resource.version}"'
+    return service.version_etag(resource)
 
 
 def expected_version(kind: str, resource_id: int) -> int | None:
@@ -310,8 +313,22 @@ def public(resource: Any) -> Any:
     return resource, {"Cache-Control": PUBLIC_CACHE}
 
 
+def public_first(read: Callable[[Actor | None], service.Document]) -> service.Document:
+    """A public document is the same for everyone, so it is served (from the cache, with no
+    database query) without looking at the API key; the key only matters for a draft."""
+    try:
+        return read(None)
+    except NotFound:
+        actor = auth.actor_from_header()
+        if actor is None:
+            raise
+        return read(actor)
+
+
 def document_response(document: service.Document) -> Response:
     headers = {"ETag": document.etag, "Cache-Control": PUBLIC_CACHE}
+    if not document.public:
+        headers.update({"Cache-Control": PRIVATE_CACHE, "Vary": "Authorization"})
     if request.if_none_match.contains(document.etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(document.body, mimetype=document.media_type, headers=headers)

@@ -47,8 +47,9 @@ def readyz() -> Response:
 
 
 def redis_state() -> str:
-    """`ok`, or `degraded` when Redis does not answer (reads then come from the database)."""
-    return "ok" if cache.ping() else "degraded"
+    """`ok`, `disabled` (no REDIS_URL), or `degraded` while the circuit breaker skips Redis
+    (reads then come from the database)."""
+    return cache.health()
 
 
 def database_state() -> str:

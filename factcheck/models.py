@@ -220,3 +220,18 @@ class IdempotencyRecord(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CacheInvalidation(Base):
+    """Cached documents a committed write made stale, kept until Redis has dropped them.
+
+    Written in the write's own transaction, so an invalidation that Redis missed (down, paused, or
+    the process died right after the commit) is replayed later instead of lost.
+    """
+
+    __tablename__ = "cache_invalidations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Document names (see cache.py), separated by spaces.
+    names: Mapped[str] = mapped_column(Text)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

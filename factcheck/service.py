@@ -1,14 +1,13 @@
 """Use cases: what a newsroom tool, a website or the CLI can do. No Flask request in here."""
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from flask import current_app
-
-from . import cache, claimreview, store
+from . import claimreview, documents, store
+from .documents import Document, content_etag, serialize
 from .errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from .models import (
     DEFAULT_RATING_SCALE,
@@ -22,7 +21,7 @@ from .models import (
     Revision,
     utcnow,
 )
-from .schemas import FactCheckSchema
+from .schemas import FactCheckSchema, OrganizationSchema
 from .urls import normalize
 
 # Changing these on a published fact-check changes its verdict (the rating carries its explanation):
@@ -46,28 +45,6 @@ class Actor:
     scopes: frozenset[str] = field(default_factory=frozenset)
     # The API key's row id; None for the CLI. Idempotency keys are scoped to it.
     key_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Document:
-    """A rendered public document: the exact bytes served, with their strong ETag."""
-
-    body: bytes
-    etag: str
-    media_type: str
-
-    def encode(self) -> bytes:
-        return b"\n".join((self.media_type.encode(), self.etag.encode(), self.body))
-
-    @classmethod
-    def decode(cls, raw: bytes) -> "Document | None":
-        """None for anything that is not a whole entry, so corrupt cache values are misses."""
-        parts = raw.split(b"\n", 2)
-        if len(parts) != 3:
-            return None
-        media_type, etag, body = parts
-        document = cls(body, etag.decode("ascii", "replace"), media_type.decode("ascii", "replace"))
-        return document if document.etag == content_etag(body) else None
 
 
 @dataclass(frozen=True)
@@ -141,8 +118,10 @@ def update_article(
     _check_version(article.version, expected_version)
     _apply_article(article, data)
     article.date_modified = utcnow()
+    store.flush()
+    stale = _forget_article(article)
     store.commit()
-    _forget_article(article)
+    documents.forget(stale)
     return article
 
 
@@ -151,8 +130,10 @@ def delete_article(actor: Actor, article_id: int, expected_version: int | None) 
     _check_version(article.version, expected_version)
     if store.fact_check_count(article.id):
         raise Conflict("The article has fact-checks; delete or retract them first.")
+    stale = _forget_article(article)
     store.delete(article)
     store.commit()
+    documents.forget(stale)
 
 
 def list_articles(
@@ -261,8 +242,9 @@ def update_fact_check(
     check.date_modified = utcnow()
     store.flush()
     _record(check, actor, action, changes)
+    stale = _forget_fact_check(check)
     store.commit()
-    _forget_fact_check(check)
+    documents.forget(stale)
     return check
 
 
@@ -280,8 +262,9 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
     check.status, check.date_published, check.date_modified = PUBLISHED, now, now
     store.flush()
     _record(check, actor, "publish", {"status": [DRAFT, PUBLISHED]})
+    stale = _forget_fact_check(check)
     store.commit()
-    _forget_fact_check(check)
+    documents.forget(stale)
     return Publication(check, warnings)
 
 
@@ -295,8 +278,9 @@ def retract(actor: Actor, fact_check_id: int, expected_version: int | None, note
     check.date_retracted, check.date_modified = now, now
     store.flush()
     _record(check, actor, "retract", {"status": [PUBLISHED, RETRACTED], "retraction": [None, note]})
+    stale = _forget_fact_check(check)
     store.commit()
-    _forget_fact_check(check)
+    documents.forget(stale)
     return check
 
 
@@ -305,8 +289,10 @@ def delete_fact_check(actor: Actor, fact_check_id: int, expected_version: int | 
     _check_version(check.version, expected_version)
     if check.status != DRAFT:
         raise Conflict("Published fact-checks are retracted, not deleted.")
+    stale = _forget_fact_check(check)
     store.delete(check)
     store.commit()
+    documents.forget(stale)
 
 
 def revisions(actor: Actor | None, fact_check_id: int) -> Sequence[Revision]:
@@ -406,55 +392,69 @@ def _record(check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]
 
 
 # --- public documents, cached ----------------------------------------------------------------
+# Reads with no actor are the public ones: cached, and the same bytes for everyone. An actor is only
+# passed for what the public cannot see (a draft, to its own organization), which is never cached.
 
 
-def content_etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def version_etag(resource: Article | FactCheck) -> str:
+    kind = "article" if isinstance(resource, Article) else "fact-check"
+    return f'"{kind}-{resource.id}-v{resource.version}"'
 
 
-def serialize(document: Any) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
+    def build() -> Document:
+        check = fact_check_for(actor, fact_check_id)
+        body = serialize(FactCheckSchema().dump(check))
+        return Document(body, version_etag(check), "application/json", check.status != DRAFT)
+
+    return _cached(actor, f"fc:{fact_check_id}:json", build)
 
 
 def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
-    def build() -> tuple[Document, bool]:
+    def build() -> Document:
         check = fact_check_for(actor, fact_check_id)
-        return _ld(claimreview.render(check)), check.status != DRAFT
+        return _ld(claimreview.render(check), check.status != DRAFT)
 
-    return _cached(f"doc:fc:{fact_check_id}:ld", build)
+    return _cached(actor, f"fc:{fact_check_id}:ld", build)
 
 
 def article_claimreviews(actor: Actor | None, article_id: int) -> Document:
-    def build() -> tuple[Document, bool]:
+    def build() -> Document:
         article = article_for(actor, article_id)
         checks = store.published_fact_checks_of_article(article.id)
-        return _ld([claimreview.render(check) for check in checks]), bool(checks)
+        # What the article's own organization sees before anything is public is not cached.
+        return _ld([claimreview.render(check) for check in checks], actor is None)
 
-    return _cached(f"doc:article:{article_id}:ld", build)
+    return _cached(actor, f"article:{article_id}:ld", build)
 
 
-def _ld(document: Any) -> Document:
+def organization_document(slug: str) -> Document:
+    def build() -> Document:
+        body = serialize(OrganizationSchema().dump(organization(slug)))
+        return Document(body, content_etag(body), "application/json")
+
+    return _cached(None, f"org:{quote(slug, safe='')}", build)
+
+
+def _ld(document: Any, public: bool) -> Document:
     body = serialize(document)
-    return Document(body, content_etag(body), "application/ld+json")
+    return Document(body, content_etag(body), "application/ld+json", public)
 
 
-def _cached(key: str, build: Callable[[], tuple[Document, bool]]) -> Document:
-    """Serve a public document from the cache; build and keep it when it is public."""
-    raw = cache.get(key)
-    if raw is not None:
-        hit = Document.decode(raw)
-        if hit is not None:
-            return hit
-    document, public = build()
-    if public:
-        cache.put(key, document.encode(), current_app.config["CACHE_TTL"])
-    return document
+def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Document:
+    return documents.serve(name, build) if actor is None else build()
 
 
-def _forget_fact_check(check: FactCheck) -> None:
-    cache.invalidate(f"doc:fc:{check.id}:ld", f"doc:article:{check.article_id}:ld")
+def _fact_check_names(check: FactCheck) -> list[str]:
+    return [f"fc:{check.id}:ld", f"fc:{check.id}:json", f"article:{check.article_id}:ld"]
 
 
-def _forget_article(article: Article) -> None:
+def _forget_fact_check(check: FactCheck) -> documents.Stale:
+    """Every cached document that shows the fact-check; call inside the write's transaction."""
+    return documents.stale(_fact_check_names(check))
+
+
+def _forget_article(article: Article) -> documents.Stale:
     checks, _ = store.fact_checks(article.organization_id, 1, 10_000, article_id=article.id)
-    cache.invalidate(f"doc:article:{article.id}:ld", *(f"doc:fc:{c.id}:ld" for c in checks))
+    names = [name for check in checks for name in _fact_check_names(check)]
+    return documents.stale([f"article:{article.id}:ld", *names])

@@ -29,6 +29,7 @@ def from_env(
         "REDIS_URL": env.get("REDIS_URL", DEFAULT_REDIS_URL),
         "SITE_URL": env.get("SITE_URL", DEFAULT_SITE_URL).rstrip("/"),
         "CACHE_TTL": _integer(env, "CACHE_TTL", 3600, minimum=1),
+        "CACHE_REPLAY_INTERVAL": _integer(env, "CACHE_REPLAY_INTERVAL", 2, minimum=0),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
         "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,

@@ -18,6 +18,7 @@ from .models import (
     RETRACTED,
     ApiKey,
     Article,
+    CacheInvalidation,
     FactCheck,
     IdempotencyRecord,
     Organization,
@@ -235,3 +236,14 @@ def _page(query: Select[Any], page: int, page_size: int) -> tuple[Sequence[Any],
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique().all()
     return items, total or 0
+
+
+def cache_invalidations(limit: int) -> Sequence[CacheInvalidation]:
+    return db.session.scalars(
+        select(CacheInvalidation).order_by(CacheInvalidation.id).limit(limit)
+    ).all()
+
+
+def drop_cache_invalidations(ids: Sequence[int]) -> None:
+    """Gone already is fine: two processes may replay the same record."""
+    db.session.execute(delete_rows(CacheInvalidation).where(CacheInvalidation.id.in_(ids)))

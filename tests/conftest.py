@@ -84,6 +84,8 @@ def make_app(database_url: str, redis_url: str, **overrides: Any) -> Flask:
             "SITE_URL": "http://factcheck.test",
             # Tests that are about rate limits turn them on (tests/test_limits.py).
             "RATE_LIMIT_ENABLED": False,
+            # Tests replay lost cache invalidations themselves; no sweeper thread per app.
+            "CACHE_REPLAY_INTERVAL": 0,
             **overrides,
         }
     )

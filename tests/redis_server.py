@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import redis
@@ -81,3 +82,24 @@ class RedisServer:
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=2)
+
+    def stall(self, seconds: float) -> threading.Thread:
+        """Make the server slow: a script keeps it busy (it runs one command at a time) for
+        `seconds`. Returns the thread running it; join it to wait for the server to be back."""
+        thread = threading.Thread(target=self._busy, args=(seconds,), daemon=True)
+        thread.start()
+        time.sleep(0.05)  # let the script start before the caller's request
+        return thread
+
+    def _busy(self, seconds: float) -> None:
+        redis.Redis(port=self.port, socket_timeout=seconds + 5).eval(
+            BUSY_SCRIPT, 0, int(seconds * 1_000_000)
+        )
+
+
+BUSY_SCRIPT = """
+local function now() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
+local start = now()
+while now() - start < tonumber(ARGV[1]) do end
+return 1
+"""
