@@ -1,4 +1,5 @@
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_readyz_is_degraded_but_ready_without_redis(database_url: str) -> None:
 def test_readyz_is_degraded_while_redis_is_paused(
     database_url: str, redis_server: RedisServer
 ) -> None:
-    app = make_app(database_url, redis_server.url)
+    app = make_app(database_url, redis_server.url, CACHE_COOL_DOWN=0.1)
     redis_server.pause()
     try:
         response = app.test_client().get("/readyz")
@@ -54,6 +55,8 @@ def test_readyz_is_degraded_while_redis_is_paused(
         redis_server.resume()
     assert response.status_code == 200
     assert response.get_json()["checks"]["redis"] == "degraded"
+    # The circuit breaker tries Redis again once its cool-down has passed.
+    time.sleep(0.2)
     assert app.test_client().get("/readyz").get_json()["checks"]["redis"] == "ok"
     _dispose(app)
 
