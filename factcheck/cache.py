@@ -185,6 +185,8 @@ class Cache:
         self.retry_at = 0.0
         self.prober: int | None = None
         self.hits = self.misses = self.errors = self.skipped = 0
+        # Called with each counter name as it counts, and with "breaker_open"/"breaker_closed".
+        self.observers: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
         self._scripts: dict[str, Any] = {}
         if client is not None:
@@ -243,6 +245,7 @@ class Cache:
                 self.state = CLOSED
             else:
                 self.state, self.retry_at = OPEN, time.monotonic() + self.cool_down
+        self._notify("breaker_closed" if healthy else "breaker_open")
         if healthy:
             log.info("cache is back")
         return healthy
@@ -254,10 +257,16 @@ class Cache:
                 log.warning("cache failed, skipping it for %.1f s: %s", self.cool_down, error)
             # A failure during a probe ends the probe: `prober` None tells _probe so.
             self.state, self.retry_at, self.prober = OPEN, time.monotonic() + self.cool_down, None
+        self._notify("breaker_open")
 
     def _count(self, counter: str) -> None:
         with self._lock:
             setattr(self, counter, getattr(self, counter) + 1)
+        self._notify(counter)
+
+    def _notify(self, event: str) -> None:
+        for observer in self.observers:
+            observer(event)
 
 
 def init_app(app: Flask) -> None:
@@ -281,6 +290,11 @@ def _cache() -> Cache:
 def on_recovery(app: Flask, hook: Callable[[], object]) -> None:
     """Run `hook` (in a request or app context) before the cache is trusted after a failure."""
     app.extensions["factcheck.cache"].on_recovery = hook
+
+
+def observe(app: Flask, observer: Callable[[str], None]) -> None:
+    """Have `observer` told of every hit, miss, error, skip and breaker change (for metrics)."""
+    app.extensions["factcheck.cache"].observers.append(observer)
 
 
 def health() -> str:
@@ -337,6 +351,7 @@ def local(name: str) -> Any:
     value = cache.local.get(name)
     if value is not None:
         cache.local.hits += 1  # approximate under threads, like any unlocked counter
+        cache._notify("local_hits")
         cache._count("hits")
     return value
 

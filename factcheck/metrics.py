@@ -1,4 +1,5 @@
-"""Prometheus metrics at /metrics: requests by route and status, latency, database pool use.
+"""Prometheus metrics at /metrics: requests by route and status, latency, database pool use,
+cache outcomes and circuit-breaker state.
 
 Under gunicorn with PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py sets it), every worker writes
 its samples to that directory and a scrape of any worker reads them all.
@@ -7,11 +8,11 @@ its samples to that directory and a scrape of any worker reads them all.
 from typing import Any
 
 from flask import Flask, Request
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_flask_exporter import PrometheusMetrics
 from sqlalchemy import Engine, event
 
-from . import logs
+from . import cache, logs
 from .db import db
 
 
@@ -32,6 +33,33 @@ def init_app(app: Flask) -> None:
     )
     with app.app_context():
         _watch_pool(db.engine, registry)
+    _watch_cache(app, registry)
+
+
+def _watch_cache(app: Flask, registry: CollectorRegistry) -> None:
+    events = Counter(
+        "factcheck_cache_events",
+        "Cache outcomes: hits (local_hits of them from in-process copies), misses, errors, "
+        "skipped (breaker open)",
+        ["event"],
+        registry=registry,
+    )
+    breaker_open = Gauge(
+        "factcheck_cache_breaker_open",
+        "Processes whose circuit breaker is skipping Redis",
+        registry=registry,
+        multiprocess_mode="livesum",
+    )
+
+    def record(event: str) -> None:
+        if event == "breaker_open":
+            breaker_open.set(1)
+        elif event == "breaker_closed":
+            breaker_open.set(0)
+        else:
+            events.labels(event).inc()
+
+    cache.observe(app, record)
 
 
 def _watch_pool(engine: Engine, registry: CollectorRegistry) -> None:

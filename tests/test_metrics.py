@@ -10,8 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from factcheck.db import db
+
 from .conftest import make_app
 from .gunicorn_server import GunicornServer
+from .redis_server import RedisServer
 
 DURATION = "factcheck_http_request_duration_seconds"
 
@@ -198,3 +201,30 @@ def worker_pids(pid: int) -> list[int]:
     """The worker pids of a gunicorn master, from /proc (Linux)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(child) for child in children]
+
+
+def test_cache_outcomes_and_the_breaker_are_exported(
+    database_url: str, redis_server: RedisServer, seeded: list[str]
+) -> None:
+    app = make_app(database_url, redis_server.url, CACHE_COOL_DOWN=60)
+    client = app.test_client()
+    check = client.get("/api/v1/fact-checks?pageSize=1").get_json()[0]
+    document = f"/api/v1/fact-checks/{check['id']}/claimreview"
+    client.get(document)
+    client.get(document)
+    found = scrape(client)
+    assert value(found, "factcheck_cache_events_total", event="misses") >= 1
+    assert value(found, "factcheck_cache_events_total", event="hits") >= 1
+    assert value(found, "factcheck_cache_breaker_open") == 0
+
+    redis_server.pause()
+    try:
+        client.get(f"/api/v1/fact-checks/{check['id']}")
+    finally:
+        redis_server.resume()
+    found = scrape(client)
+    assert value(found, "factcheck_cache_events_total", event="errors") >= 1
+    assert value(found, "factcheck_cache_breaker_open") == 1
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
