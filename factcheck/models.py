@@ -198,3 +198,17 @@ class Revision(Base):
     actor: Mapped[str] = mapped_column(String(120))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedEntry(Base):
+    """Where a fact-check that has been public stands in the feed's change order.
+
+    One row per fact-check; every change gives it a new, higher `sequence` (the row is replaced),
+    so a mirror reading past its last sequence sees each fact-check's latest state once.
+    """
+
+    __tablename__ = "feed_entries"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    sequence: Mapped[int] = mapped_column(primary_key=True)
+    fact_check_id: Mapped[int] = mapped_column(unique=True)

@@ -139,6 +139,9 @@ def update_article(
     _check_version(article.version, expected_version)
     _apply_article(article, data)
     article.date_modified = utcnow()
+    # The article shows inside its published ClaimReviews, so they change in the feed too.
+    for check in store.published_fact_checks_of_article(article.id):
+        store.record_feed_change(check.id)
     store.commit()
     _forget_article(article)
     return article
@@ -259,6 +262,8 @@ def update_fact_check(
     check.date_modified = utcnow()
     store.flush()
     _record(check, actor, action, changes)
+    if check.status == PUBLISHED:
+        store.record_feed_change(check.id)
     store.commit()
     _forget_fact_check(check)
     return check
@@ -278,6 +283,7 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
     check.status, check.date_published, check.date_modified = PUBLISHED, now, now
     store.flush()
     _record(check, actor, "publish", {"status": [DRAFT, PUBLISHED]})
+    store.record_feed_change(check.id)
     store.commit()
     _forget_fact_check(check)
     return Publication(check, warnings)
@@ -293,6 +299,7 @@ def retract(actor: Actor, fact_check_id: int, expected_version: int | None, note
     check.date_retracted, check.date_modified = now, now
     store.flush()
     _record(check, actor, "retract", {"status": [PUBLISHED, RETRACTED], "retraction": [None, note]})
+    store.record_feed_change(check.id)
     store.commit()
     _forget_fact_check(check)
     return check

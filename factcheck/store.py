@@ -1,15 +1,27 @@
 """The only module that talks to the database session. One commit per use case, here."""
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
+from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import search
 from .db import db
 from .errors import Conflict, PreconditionFailed
-from .models import PUBLISHED, RETRACTED, ApiKey, Article, FactCheck, Organization, Revision
+from .models import (
+    PUBLISHED,
+    RETRACTED,
+    ApiKey,
+    Article,
+    FactCheck,
+    FeedEntry,
+    Organization,
+    Revision,
+)
 
 ModelT = TypeVar("ModelT")
 
@@ -154,3 +166,70 @@ def _page(query: Select[Any], page: int, page_size: int) -> tuple[Sequence[Any],
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique().all()
     return items, total or 0
+
+
+# --- search and feed -------------------------------------------------------------------------
+
+# Any constant: the advisory lock that orders feed writers on PostgreSQL.
+FEED_LOCK = 0x66656564
+
+
+def organizations() -> Sequence[Organization]:
+    return db.session.scalars(select(Organization).order_by(Organization.id)).all()
+
+
+def search_published(
+    query: search.Query | None,
+    offset: int,
+    limit: int,
+    *,
+    language: str | None = None,
+    organization_ids: Sequence[int] | None = None,
+    published_since: datetime | None = None,
+    claimed_since: date | None = None,
+) -> Sequence[FactCheck]:
+    """Published fact-checks matching `query` (best first), else the newest first."""
+    statement = select(FactCheck).where(FactCheck.status == PUBLISHED)
+    if language is not None:
+        lowered = func.lower(FactCheck.in_language)
+        statement = statement.where(or_(lowered == language, lowered.like(language + "-%")))
+    if organization_ids is not None:
+        statement = statement.where(FactCheck.organization_id.in_(organization_ids))
+    if published_since is not None and claimed_since is not None:
+        statement = statement.where(
+            or_(FactCheck.date_published >= published_since, FactCheck.claim_date >= claimed_since)
+        )
+    if query is not None:
+        statement = search.apply(query, statement, _dialect())
+    else:
+        statement = statement.order_by(FactCheck.date_published.desc(), FactCheck.id.desc())
+    return db.session.scalars(statement.offset(offset).limit(limit)).unique().all()
+
+
+def record_feed_change(fact_check_id: int) -> None:
+    """Move the fact-check to the end of the feed, in the caller's transaction.
+
+    A mirror reads past the last sequence it saw, so a sequence must never become visible after a
+    higher one. SQLite has one writer at a time; on PostgreSQL an advisory lock held to commit
+    makes feed writers take and commit their sequences in order.
+    """
+    if _dialect() == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    db.session.execute(delete_rows(FeedEntry).where(FeedEntry.fact_check_id == fact_check_id))
+    db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
+
+
+def feed_page(after: int, limit: int) -> Sequence[tuple[int, FactCheck]]:
+    """Fact-checks whose latest change comes after sequence `after`, in change order."""
+    rows = db.session.execute(
+        select(FeedEntry.sequence, FactCheck)
+        .join(FactCheck, FactCheck.id == FeedEntry.fact_check_id)
+        .where(FeedEntry.sequence > after)
+        .order_by(FeedEntry.sequence)
+        .limit(limit)
+    ).unique()
+    return [(sequence, check) for sequence, check in rows]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name

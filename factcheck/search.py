@@ -1,0 +1,108 @@
+"""Full-text search: a user's query parsed once, then built for the database in use.
+
+SQLite searches the FTS5 table `fact_check_search` (porter stemming), PostgreSQL the generated
+`fact_checks.search_vector` (english configuration); migration 0003 creates and maintains both.
+Queries are rebuilt from plain word tokens, so no user text reaches either engine's query syntax.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, table
+
+from .models import FactCheck
+
+WORD = re.compile(r"\w+")
+# A "quoted phrase" or a bare word, either of them negated by a leading minus.
+TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+MAX_TERMS = 32
+# PostgreSQL's english configuration drops stop words; FTS5 has no such list, so they are dropped
+# here for both engines alike ("or" and "and" would also read as operators to websearch_to_tsquery).
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from had has have he her his i if in into is it its me my "
+    "no not of on or our she so than that the their them then there these they this to was we "
+    "were what when which who will with you your".split()
+)
+# Column weights, in the FTS5 column order: claim, quote, claimant, explanation, body, headline.
+# PostgreSQL gets the same order through setweight A/B/B/C/D/C in the migration.
+SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 2.0, 1.0, 2.0)
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """Phrases (a single word is a phrase of one) that must appear, or of which any may."""
+
+    required: tuple[Phrase, ...] = ()
+    excluded: tuple[Phrase, ...] = ()
+    any_of: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.required)
+
+
+def parse(text: str) -> Query:
+    """Words are all required; "quoted words" must appear together; -word must not appear."""
+    required: list[Phrase] = []
+    excluded: list[Phrase] = []
+    for match in TERM.finditer(text):
+        negated = bool(match[1] or match[3])
+        words = _words(match[2] if match[2] is not None else match[4])
+        if not words:
+            continue
+        (excluded if negated else required).append(words)
+    return Query(tuple(required[:MAX_TERMS]), tuple(excluded[:MAX_TERMS]))
+
+
+def any_word(text: str) -> Query:
+    """Every word of a sentence, any of which may match: the candidates for similarity."""
+    words = dict.fromkeys(_words(text))
+    return Query(tuple((word,) for word in list(words)[:MAX_TERMS]), any_of=True)
+
+
+def _words(text: str) -> Phrase:
+    return tuple(w for w in (m.lower() for m in WORD.findall(text)) if w not in STOP_WORDS)
+
+
+def apply(query: Query, statement: Select[Any], dialect: str) -> Select[Any]:
+    """Restrict a select of FactCheck rows to the query's matches, best first."""
+    if dialect == "postgresql":
+        vector: ColumnElement[Any] = literal_column("fact_checks.search_vector")
+        tsquery = func.websearch_to_tsquery(
+            literal_column("'english'::regconfig"), _websearch(query)
+        )
+        return statement.where(vector.op("@@")(tsquery)).order_by(
+            func.ts_rank(vector, tsquery).desc(), FactCheck.id.desc()
+        )
+    index = table("fact_check_search", literal_column("rowid"))
+    whole: ColumnElement[Any] = literal_column("fact_check_search")
+    return (
+        statement.join(index, literal_column("fact_check_search.rowid") == FactCheck.id)
+        .where(whole.op("MATCH")(_fts5(query)))
+        # bm25() is lower for better matches.
+        .order_by(func.bm25(whole, *SQLITE_WEIGHTS), FactCheck.id.desc())
+    )
+
+
+def _fts5(query: Query) -> str:
+    joiner = " OR " if query.any_of else " AND "
+    expression = "(" + joiner.join(_quoted(phrase) for phrase in query.required) + ")"
+    for phrase in query.excluded:
+        expression += " NOT " + _quoted(phrase)
+    return expression
+
+
+def _quoted(phrase: Phrase) -> str:
+    # Tokens are \w+ only, so they hold no double quote to escape.
+    return '"' + " ".join(phrase) + '"'
+
+
+def _websearch(query: Query) -> str:
+    joiner = " or " if query.any_of else " "
+    terms = [_quoted(phrase) if len(phrase) > 1 else phrase[0] for phrase in query.required]
+    text = joiner.join(terms)
+    for phrase in query.excluded:
+        text += " -" + (_quoted(phrase) if len(phrase) > 1 else phrase[0])
+    return text
