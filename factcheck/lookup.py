@@ -28,7 +28,7 @@ def search_claims(args: dict[str, Any]) -> service.Document:
     site = args.get("review_publisher_site_filter")
     if not args.get("query") and not site:
         raise BadRequest("Give `query`, or `reviewPublisherSiteFilter` to list one publisher.")
-    offset = _decode(args["page_token"], "o") if args.get("page_token") else args["offset"]
+    offset = decode_token(args["page_token"], "o") if args.get("page_token") else args["offset"]
     size = args["page_size"]
     query = search.parse(args["query"]) if args.get("query") else None
     published_since, claimed_since = None, None
@@ -51,7 +51,7 @@ def search_claims(args: dict[str, Any]) -> service.Document:
     if found:
         document["claims"] = [_google_claim(check) for check in found[:size]]
     if len(found) > size:
-        document["nextPageToken"] = _encode("o", offset + size)
+        document["nextPageToken"] = encode_token("o", offset + size)
     return _json(document, "application/json")
 
 
@@ -149,9 +149,9 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
 
 def feed(since: str | None, page_size: int) -> tuple[service.Document, str, bool]:
     """A DataFeed page of what changed after cursor `since`: (document, next cursor, full page)."""
-    after = _decode(since, "f") if since else 0
+    after = decode_token(since, "f") if since else 0
     rows = store.feed_page(after, page_size)
-    cursor = _encode("f", rows[-1][0] if rows else after)
+    cursor = encode_token("f", rows[-1][0] if rows else after)
     document = {
         "@context": "https://schema.org",
         "@type": "DataFeed",
@@ -178,11 +178,11 @@ def _feed_item(check: FactCheck) -> dict[str, Any]:
 # --- opaque tokens ------------------------------------------------------------------------------
 
 
-def _encode(kind: str, number: int) -> str:
+def encode_token(kind: str, number: int) -> str:
     return base64.urlsafe_b64encode(f"{kind}{number}".encode()).decode().rstrip("=")
 
 
-def _decode(token: str, kind: str) -> int:
+def decode_token(token: str, kind: str) -> int:
     """The number inside a token this service issued; 400 for anything else."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")

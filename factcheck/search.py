@@ -6,10 +6,11 @@ Queries are rebuilt from plain word tokens, so no user text reaches either engin
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, table
+from sqlalchemy import ColumnElement, Subquery, column, func, literal_column, select, table
 
 from .models import FactCheck
 
@@ -27,6 +28,7 @@ STOP_WORDS = frozenset(
 # Column weights, in the FTS5 column order: claim, quote, claimant, explanation, body, headline.
 # PostgreSQL gets the same order through setweight A/B/B/C/D/C in the migration.
 SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 2.0, 1.0, 2.0)
+MAX_RANKED = 1_000
 
 Phrase = tuple[str, ...]
 
@@ -66,23 +68,39 @@ def _words(text: str) -> Phrase:
     return tuple(w for w in (m.lower() for m in WORD.findall(text)) if w not in STOP_WORDS)
 
 
-def apply(query: Query, statement: Select[Any], dialect: str) -> Select[Any]:
-    """Restrict a select of FactCheck rows to the query's matches, best first."""
+def ranked(
+    query: Query, dialect: str, conditions: Sequence[ColumnElement[bool]], cap: int = MAX_RANKED
+) -> Subquery:
+    """(id, score) of the newest `cap` fact-checks that match and meet `conditions`; higher
+    scores are better matches.
+
+    Ranking every match costs time in proportion to the matches, and a common word matches
+    most of a large collection; ranking only the newest `cap` of them bounds that cost. Up to
+    `cap` matches, the ranking is exact.
+    """
     if dialect == "postgresql":
         vector: ColumnElement[Any] = literal_column("fact_checks.search_vector")
         tsquery = func.websearch_to_tsquery(
             literal_column("'english'::regconfig"), _websearch(query)
         )
-        return statement.where(vector.op("@@")(tsquery)).order_by(
-            func.ts_rank(vector, tsquery).desc(), FactCheck.id.desc()
+        newest = (
+            select(FactCheck.id, vector.label("vector"))
+            .where(vector.op("@@")(tsquery), *conditions)
+            .order_by(FactCheck.id.desc())
+            .limit(cap)
+            .subquery()
         )
-    index = table("fact_check_search", literal_column("rowid"))
+        score = func.ts_rank(newest.c.vector, tsquery)
+        return select(newest.c.id, score.label("score")).subquery("ranked")
+    index = table("fact_check_search", column("rowid"))
     whole: ColumnElement[Any] = literal_column("fact_check_search")
     return (
-        statement.join(index, literal_column("fact_check_search.rowid") == FactCheck.id)
-        .where(whole.op("MATCH")(_fts5(query)))
-        # bm25() is lower for better matches.
-        .order_by(func.bm25(whole, *SQLITE_WEIGHTS), FactCheck.id.desc())
+        select(FactCheck.id, (-func.bm25(whole, *SQLITE_WEIGHTS)).label("score"))
+        .join(index, index.c.rowid == FactCheck.id)
+        .where(whole.op("MATCH")(_fts5(query)), *conditions)
+        .order_by(index.c.rowid.desc())
+        .limit(cap)
+        .subquery("ranked")
     )
 
 

@@ -189,20 +189,26 @@ def search_published(
     claimed_since: date | None = None,
 ) -> Sequence[FactCheck]:
     """Published fact-checks matching `query` (best first), else the newest first."""
-    statement = select(FactCheck).where(FactCheck.status == PUBLISHED)
+    conditions: list[ColumnElement[bool]] = [FactCheck.status == PUBLISHED]
     if language is not None:
         lowered = func.lower(FactCheck.in_language)
-        statement = statement.where(or_(lowered == language, lowered.like(language + "-%")))
+        conditions.append(or_(lowered == language, lowered.like(language + "-%")))
     if organization_ids is not None:
-        statement = statement.where(FactCheck.organization_id.in_(organization_ids))
+        conditions.append(FactCheck.organization_id.in_(organization_ids))
     if published_since is not None and claimed_since is not None:
-        statement = statement.where(
+        conditions.append(
             or_(FactCheck.date_published >= published_since, FactCheck.claim_date >= claimed_since)
         )
+    statement = select(FactCheck)
     if query is not None:
-        statement = search.apply(query, statement, _dialect())
+        best = search.ranked(query, _dialect(), conditions)
+        statement = statement.join(best, best.c.id == FactCheck.id).order_by(
+            best.c.score.desc(), FactCheck.id.desc()
+        )
     else:
-        statement = statement.order_by(FactCheck.date_published.desc(), FactCheck.id.desc())
+        statement = statement.where(*conditions).order_by(
+            FactCheck.date_published.desc(), FactCheck.id.desc()
+        )
     return db.session.scalars(statement.offset(offset).limit(limit)).unique().all()
 
 
