@@ -92,8 +92,8 @@ def run(url: str, sizes: list[int]) -> None:
             # A cursor half-way down the feed, as a mirror catching up would hold.
             middle = lookup.encode_token("f", store.feed_page(0, size)[size // 2][0])
             deep = timings(
-                lambda _: client.get(f"/api/v1/feed?pageSize=100&since={middle}"),
-                [""] * FEED_READS,
+                lambda cursor: client.get(f"/api/v1/feed?pageSize=100&since={cursor}"),
+                [middle] * FEED_READS,
             )
             sentences = [
                 f"{' '.join(rng.sample(generate.VOCABULARY, 2))} {rng.choice(generate.VERBS)}"
