@@ -7,7 +7,7 @@ from flask import request
 from flask.views import MethodView
 
 from . import lookup
-from .api import ApiBlueprint, document_response
+from .api import ApiBlueprint, document_response, public
 from .discovery_schemas import (
     ClaimSearchArgsSchema,
     ClaimSearchResponseSchema,
@@ -39,7 +39,7 @@ class FactCheckMatch(MethodView):
     @blp.response(200, MatchSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """Has this been checked? Published fact-checks whose claim resembles a sentence"""
-        return lookup.similar(args["text"], args["limit"])
+        return public(lookup.similar(args["text"], args["limit"]))
 
 
 @blp.route("/feed")

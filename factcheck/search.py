@@ -28,7 +28,7 @@ STOP_WORDS = frozenset(
 # Column weights, in the FTS5 column order: claim, quote, claimant, explanation, body, headline.
 # PostgreSQL gets the same order through setweight A/B/B/C/D/C in the migration.
 SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 2.0, 1.0, 2.0)
-MAX_RANKED = 1_000
+MAX_RANKED = 500
 
 Phrase = tuple[str, ...]
 

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import search
@@ -199,7 +200,7 @@ def search_published(
         conditions.append(
             or_(FactCheck.date_published >= published_since, FactCheck.claim_date >= claimed_since)
         )
-    statement = select(FactCheck)
+    statement = select(FactCheck).options(*_rendering_only())
     if query is not None:
         best = search.ranked(query, _dialect(), conditions)
         statement = statement.join(best, best.c.id == FactCheck.id).order_by(
@@ -229,6 +230,7 @@ def feed_page(after: int, limit: int) -> Sequence[tuple[int, FactCheck]]:
     """Fact-checks whose latest change comes after sequence `after`, in change order."""
     rows = db.session.execute(
         select(FeedEntry.sequence, FactCheck)
+        .options(*_rendering_only())
         .join(FactCheck, FactCheck.id == FeedEntry.fact_check_id)
         .where(FeedEntry.sequence > after)
         .order_by(FeedEntry.sequence)
@@ -261,6 +263,11 @@ def bulk_insert_published(
         )
     )
     db.session.commit()
+
+
+def _rendering_only() -> tuple[Any, ...]:
+    """Lists render ClaimReviews and summaries, never the article's full text (up to 200 kB)."""
+    return (joinedload(FactCheck.article).defer(Article.text),)
 
 
 def _dialect() -> str:
