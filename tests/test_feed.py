@@ -1,8 +1,12 @@
 """GET /api/v1/feed: a DataFeed that a polling mirror can replay to an identical copy."""
 
+import threading
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+
+from factcheck import store
 
 from .checks import published_check
 
@@ -159,3 +163,44 @@ def test_a_forged_cursor_is_a_problem(client: FlaskClient) -> None:
         response = client.get(FEED, query_string={"since": forged})
         assert response.status_code == 400, forged
         assert response.mimetype == "application/problem+json"
+
+
+def test_a_poll_between_two_concurrent_writes_misses_neither(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    """The first writer takes sequence n and commits late; the second takes n+1. A poll while the
+    first is still open must not move the cursor past n, or n would never be seen."""
+    first = published_check(client, writer, "Wages doubled")
+    second = published_check(client, writer, "Rents fell")
+    cursor = client.get(FEED).get_json()["nextCursor"]
+    recorded, release = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:
+        with app.app_context():
+            store.record_feed_change(first["id"])
+            recorded.set()
+            release.wait(10)
+            store.commit()
+
+    def quick_writer() -> None:
+        with app.app_context():
+            store.record_feed_change(second["id"])
+            store.commit()
+
+    slow = threading.Thread(target=slow_writer)
+    slow.start()
+    assert recorded.wait(10)
+    quick = threading.Thread(target=quick_writer)
+    quick.start()
+    quick.join(0.5)
+    between = client.get(FEED, query_string={"since": cursor}).get_json()
+    release.set()
+    slow.join(10)
+    quick.join(10)
+    after = client.get(FEED, query_string={"since": between["nextCursor"]}).get_json()
+    seen = [
+        element["item"]["claimReviewed"]
+        for page in (between, after)
+        for element in page["dataFeedElement"]
+    ]
+    assert seen == ["Wages doubled", "Rents fell"]
