@@ -18,12 +18,16 @@ WORD = re.compile(r"\w+")
 # A "quoted phrase" or a bare word, either of them negated by a leading minus.
 TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 MAX_TERMS = 32
-# PostgreSQL's english configuration drops stop words; FTS5 has no such list, so they are dropped
-# here for both engines alike ("or" and "and" would also read as operators to websearch_to_tsquery).
+# PostgreSQL's english configuration drops its stop words (the Snowball list, below); FTS5 has
+# no such list, so they are dropped here for both engines alike, and results agree.
 STOP_WORDS = frozenset(
-    "a an and are as at be but by for from had has have he her his i if in into is it its me my "
-    "no not of on or our she so than that the their them then there these they this to was we "
-    "were what when which who will with you your".split()
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom this
+    that these those am is are was were be been being have has had having do does did doing a an
+    the and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now""".split()
 )
 # Column weights, in the FTS5 column order: claim, quote, claimant, explanation, body, headline.
 # PostgreSQL gets the same order through setweight A/B/B/C/D/C in the migration.

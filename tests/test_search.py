@@ -269,3 +269,9 @@ def test_query_syntax_never_reaches_the_engine(client: FlaskClient, writer: dict
     published_check(client, writer, "Oil prices fell")
     for hostile in ['"', "NEAR(oil", "oil*", "oil:)", "-", "'; drop", "a AND OR NOT", "_ _"]:
         assert client.get(SEARCH, query_string={"query": hostile}).status_code == 200
+
+
+@pytest.mark.usefixtures("corpus")
+def test_stop_words_are_ignored_alike_on_both_engines(client: FlaskClient) -> None:
+    assert texts(client, query="all the oil exports") == texts(client, query="oil exports")
+    assert texts(client, query="the of and") == []
