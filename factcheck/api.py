@@ -276,6 +276,9 @@ def init_app(app: Flask, openapi: Api) -> None:
         IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     )
     openapi.register_blueprint(blp)
+    from . import discovery  # it builds on this module, so it is imported once this one is whole
+
+    openapi.register_blueprint(discovery.blp)
 
 
 # --- HTTP details ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from . import auth, idempotency, jsonschemas, seed, service, store
+from . import auth, generate, idempotency, jsonschemas, seed, service, store
 
 # Relative to where the command runs: the project root, or /srv in the container image.
 SEEDS = Path("seeds")
@@ -84,7 +84,19 @@ def purge_idempotency_keys() -> None:
     click.echo(f"deleted {idempotency.purge()} expired idempotency keys")
 
 
+@click.command("generate")
+@click.option("--fact-checks", "count", type=click.IntRange(1, 10_000_000), required=True)
+@click.option("--org", "slug", default="synthetic", show_default=True, help="Organization slug.")
+@click.option("--seed", "seed_value", default=1, show_default=True, help="Random seed.")
+@with_appcontext
+def generate_command(count: int, slug: str, seed_value: int) -> None:
+    """Add COUNT synthetic published fact-checks, for benchmarks. Not for production data."""
+    made = generate.fact_checks(count, slug, seed_value)
+    click.echo(f"generated {made} published fact-checks for {slug}")
+
+
 def init_app(app: Flask) -> None:
     for command in (create_org, create_api_key, revoke_api_key, seed_command, export_schemas):
         app.cli.add_command(command)
     app.cli.add_command(purge_idempotency_keys)
+    app.cli.add_command(generate_command)

@@ -235,3 +235,17 @@ class CacheInvalidation(Base):
     # Document names (see cache.py), separated by spaces.
     names: Mapped[str] = mapped_column(Text)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedEntry(Base):
+    """Where a fact-check that has been public stands in the feed's change order.
+
+    One row per fact-check; every change gives it a new, higher `sequence` (the row is replaced),
+    so a mirror reading past its last sequence sees each fact-check's latest state once.
+    """
+
+    __tablename__ = "feed_entries"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    sequence: Mapped[int] = mapped_column(primary_key=True)
+    fact_check_id: Mapped[int] = mapped_column(unique=True)

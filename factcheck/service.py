@@ -120,6 +120,9 @@ def update_article(
     article.date_modified = utcnow()
     store.flush()
     stale = _forget_article(article)
+    # The article shows inside its published ClaimReviews, so they change in the feed too.
+    for check in store.published_fact_checks_of_article(article.id):
+        store.record_feed_change(check.id)
     store.commit()
     documents.forget(stale)
     return article
@@ -243,6 +246,8 @@ def update_fact_check(
     store.flush()
     _record(check, actor, action, changes)
     stale = _forget_fact_check(check)
+    if check.status == PUBLISHED:
+        store.record_feed_change(check.id)
     store.commit()
     documents.forget(stale)
     return check
@@ -263,6 +268,7 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
     store.flush()
     _record(check, actor, "publish", {"status": [DRAFT, PUBLISHED]})
     stale = _forget_fact_check(check)
+    store.record_feed_change(check.id)
     store.commit()
     documents.forget(stale)
     return Publication(check, warnings)
@@ -279,6 +285,7 @@ def retract(actor: Actor, fact_check_id: int, expected_version: int | None, note
     store.flush()
     _record(check, actor, "retract", {"status": [PUBLISHED, RETRACTED], "retraction": [None, note]})
     stale = _forget_fact_check(check)
+    store.record_feed_change(check.id)
     store.commit()
     documents.forget(stale)
     return check

@@ -2,15 +2,17 @@
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import search
 from .db import db
 from .errors import Conflict, PreconditionFailed
 from .models import (
@@ -20,6 +22,7 @@ from .models import (
     Article,
     CacheInvalidation,
     FactCheck,
+    FeedEntry,
     IdempotencyRecord,
     Organization,
     Revision,
@@ -247,3 +250,113 @@ def cache_invalidations(limit: int) -> Sequence[CacheInvalidation]:
 def drop_cache_invalidations(ids: Sequence[int]) -> None:
     """Gone already is fine: two processes may replay the same record."""
     db.session.execute(delete_rows(CacheInvalidation).where(CacheInvalidation.id.in_(ids)))
+
+
+# --- search and feed -------------------------------------------------------------------------
+
+# Any constant: the advisory lock that orders feed writers on PostgreSQL.
+FEED_LOCK = 0x66656564
+
+
+def organizations() -> Sequence[Organization]:
+    return db.session.scalars(select(Organization).order_by(Organization.id)).all()
+
+
+def search_published(
+    query: search.Query | None,
+    offset: int,
+    limit: int,
+    *,
+    language: str | None = None,
+    organization_ids: Sequence[int] | None = None,
+    published_since: datetime | None = None,
+    claimed_since: date | None = None,
+) -> Sequence[FactCheck]:
+    """Published fact-checks matching `query` (best first), else the newest first."""
+    conditions: list[ColumnElement[bool]] = [FactCheck.status == PUBLISHED]
+    if language is not None:
+        lowered = func.lower(FactCheck.in_language)
+        conditions.append(or_(lowered == language, lowered.like(language + "-%")))
+    if organization_ids is not None:
+        conditions.append(FactCheck.organization_id.in_(organization_ids))
+    if published_since is not None and claimed_since is not None:
+        conditions.append(
+            or_(FactCheck.date_published >= published_since, FactCheck.claim_date >= claimed_since)
+        )
+    statement = select(FactCheck).options(*_rendering_only())
+    if query is not None:
+        best = search.ranked(query, _dialect(), conditions)
+        statement = statement.join(best, best.c.id == FactCheck.id).order_by(
+            best.c.score.desc(), FactCheck.id.desc()
+        )
+    else:
+        statement = statement.where(*conditions).order_by(
+            FactCheck.date_published.desc(), FactCheck.id.desc()
+        )
+    return db.session.scalars(statement.offset(offset).limit(limit)).unique().all()
+
+
+def record_feed_change(fact_check_id: int) -> None:
+    """Move the fact-check to the end of the feed, in the caller's transaction.
+
+    A mirror reads past the last sequence it saw, so a sequence must never become visible after a
+    higher one. SQLite has one writer at a time; on PostgreSQL an advisory lock held to commit
+    makes feed writers take and commit their sequences in order.
+    """
+    if _dialect() == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    db.session.execute(delete_rows(FeedEntry).where(FeedEntry.fact_check_id == fact_check_id))
+    db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
+
+
+def feed_page(after: int, limit: int) -> Sequence[tuple[int, FactCheck]]:
+    """Fact-checks whose latest change comes after sequence `after`, in change order."""
+    rows = db.session.execute(
+        select(FeedEntry.sequence, FactCheck)
+        .options(*_rendering_only())
+        .join(FactCheck, FactCheck.id == FeedEntry.fact_check_id)
+        .where(FeedEntry.sequence > after)
+        .order_by(FeedEntry.sequence)
+        .limit(limit)
+    ).unique()
+    return [(sequence, check) for sequence, check in rows]
+
+
+def bulk_insert_published(
+    articles: list[dict[str, Any]], fact_checks: list[dict[str, Any]]
+) -> None:
+    """Insert generated rows in a few statements; each fact-check names its article by index.
+
+    The search index follows through the migration's triggers; the feed gets the new
+    fact-checks in id order. One commit for the batch, then fresh planner statistics.
+    """
+    article_ids = db.session.scalars(
+        insert(Article).returning(Article.id, sort_by_parameter_order=True), articles
+    ).all()
+    before = db.session.scalar(select(func.max(FactCheck.id))) or 0
+    rows = [
+        {**{k: v for k, v in row.items() if k != "article_index"}, "article_id": article_ids[i]}
+        for row, i in ((row, row["article_index"]) for row in fact_checks)
+    ]
+    db.session.execute(insert(FactCheck), rows)
+    db.session.execute(
+        insert(FeedEntry).from_select(
+            ["fact_check_id"],
+            select(FactCheck.id).where(FactCheck.id > before).order_by(FactCheck.id),
+        )
+    )
+    db.session.commit()
+    if _dialect() == "postgresql":
+        # Fresh statistics, so the planner sees how common each word now is (search.ranked
+        # relies on it to walk ids backwards for common words); autovacuum would lag a bulk load.
+        db.session.execute(text("ANALYZE fact_checks"))
+        db.session.commit()
+
+
+def _rendering_only() -> tuple[Any, ...]:
+    """Lists render ClaimReviews and summaries, never the article's full text (up to 200 kB)."""
+    return (joinedload(FactCheck.article).defer(Article.text),)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name

@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"}
+    | {"yclid", "twclid", "ttclid", "mkt_tok", "_ga", "_gl", "oly_anon_id", "oly_enc_id"}
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -68,3 +68,16 @@ def test_duplicate_org_is_refused(runner: Any) -> None:
     args = ["create-org", "tribune", "--name", "T", "--url", "https://tribune.example/"]
     assert runner.invoke(args=args).exit_code == 0
     assert runner.invoke(args=args).exit_code != 0
+
+
+def test_generate_adds_published_searchable_fact_checks(runner: Any, client: FlaskClient) -> None:
+    result = runner.invoke(args=["generate", "--fact-checks", "12"])
+    assert result.exit_code == 0, result.output
+    assert "generated 12" in result.output
+    listed = client.get("/api/v1/fact-checks", query_string={"status": "published"})
+    assert listed.headers["X-Total-Count"] == "12"
+    feed = client.get("/api/v1/feed", query_string={"pageSize": 100}).get_json()
+    assert len(feed["dataFeedElement"]) == 12
+    word = listed.get_json()[0]["claimReviewed"].split()[0]
+    found = client.get("/api/v1/claims:search", query_string={"query": word}).get_json()
+    assert found["claims"]
