@@ -324,22 +324,6 @@ def get(key: str) -> bytes | None:
     return value if isinstance(value, bytes) else None
 
 
-def put(key: str, value: bytes, ttl: int) -> None:
-    _cache().call(lambda client: client.set(key, value, ex=ttl))
-
-
-def invalidate(*keys: str) -> bool:
-    if not keys:
-        return True
-    answered, _ = _cache().call(lambda client: client.delete(*keys))
-    return answered
-
-
-def ping() -> bool:
-    answered, value = _cache().call(lambda client: client.ping())
-    return answered and bool(value)
-
-
 # --- documents, by name ----------------------------------------------------------------------
 
 

@@ -161,7 +161,7 @@ def _apply_article(article: Article, data: dict[str, Any]) -> None:
 
 
 def _check_quotes_still_match(article: Article, new_text: str | None) -> None:
-    checks, _ = store.fact_checks(article.organization_id, 1, 10_000, article_id=article.id)
+    checks = store.fact_checks_of_article(article.id)
     for check in checks:
         if new_text and check.quote and not _quote_at(new_text, check.quote, check.quote_offset):
             raise Unprocessable(
@@ -462,6 +462,6 @@ def _forget_fact_check(check: FactCheck) -> documents.Stale:
 
 
 def _forget_article(article: Article) -> documents.Stale:
-    checks, _ = store.fact_checks(article.organization_id, 1, 10_000, article_id=article.id)
+    checks = store.fact_checks_of_article(article.id)
     names = [name for check in checks for name in _fact_check_names(check)]
     return documents.stale([f"article:{article.id}:ld", *names])

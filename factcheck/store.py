@@ -156,6 +156,13 @@ def fact_checks(
     return _page(query.order_by(FactCheck.id), page, page_size)
 
 
+def fact_checks_of_article(article_id: int) -> Sequence[FactCheck]:
+    """All of them, drafts included: for checks and invalidation, never for display."""
+    return db.session.scalars(
+        select(FactCheck).where(FactCheck.article_id == article_id).order_by(FactCheck.id)
+    ).all()
+
+
 def published_fact_checks_of_article(article_id: int) -> Sequence[FactCheck]:
     return db.session.scalars(
         select(FactCheck)
