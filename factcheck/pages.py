@@ -111,38 +111,48 @@ def _tone(value: int, worst: int, best: int) -> str:
 
 @blp.get("/fact-checks/<id:fact_check_id>")
 def fact_check(fact_check_id: int) -> Response:
-    document = service.fact_check_claimreview(None, fact_check_id)
-    check = service.fact_check_for(None, fact_check_id)
-    html = render_template(
-        "fact_check.html",
-        check=check,
-        verdict=verdict(check),
-        json_ld=script_json(document.body.decode()),
-        page_url=page_url(check.id),
-        oembed_url=site_url(url_for(".oembed", url=page_url(check.id), format="json")),
-    )
+    def build() -> str:
+        document = service.fact_check_claimreview(None, fact_check_id)
+        check = service.fact_check_for(None, fact_check_id)
+        return render_template(
+            "fact_check.html",
+            check=check,
+            verdict=verdict(check),
+            json_ld=script_json(document.body.decode()),
+            page_url=page_url(check.id),
+            oembed_url=site_url(url_for(".oembed", url=page_url(check.id), format="json")),
+        )
+
+    html = service.public_page(f"fc:{fact_check_id}", build)
     return html_response(html, PAGE_CSP, {"X-Frame-Options": "DENY"})
 
 
 @blp.get("/fact-checks/<id:fact_check_id>/embed")
 def fact_check_embed(fact_check_id: int) -> Response:
-    check = service.fact_check_for(None, fact_check_id)
-    html = render_template(
-        "embed.html", check=check, verdict=verdict(check), page_url=page_url(check.id)
-    )
-    return html_response(html, EMBED_CSP)
+    def build() -> str:
+        check = service.fact_check_for(None, fact_check_id)
+        return render_template(
+            "embed.html", check=check, verdict=verdict(check), page_url=page_url(check.id)
+        )
+
+    return html_response(service.public_page(f"fc:{fact_check_id}:embed", build), EMBED_CSP)
 
 
 @blp.get("/articles/<id:article_id>")
 def article(article_id: int) -> Response:
-    found = service.article_for(None, article_id)
-    checks, _ = service.list_fact_checks(None, 1, MAX_LISTED, article_id=found.id)
-    in_reading_order = sorted(checks, key=lambda c: (c.quote_offset is None, c.quote_offset, c.id))
-    html = render_template(
-        "article.html",
-        article=found,
-        checks=[(check, verdict(check)) for check in in_reading_order],
-    )
+    def build() -> str:
+        found = service.article_for(None, article_id)
+        checks, _ = service.list_fact_checks(None, 1, MAX_LISTED, article_id=found.id)
+        in_reading_order = sorted(
+            checks, key=lambda c: (c.quote_offset is None, c.quote_offset, c.id)
+        )
+        return render_template(
+            "article.html",
+            article=found,
+            checks=[(check, verdict(check)) for check in in_reading_order],
+        )
+
+    html = service.public_page(f"article:{article_id}", build)
     return html_response(html, PAGE_CSP, {"X-Frame-Options": "DENY"})
 
 
@@ -219,14 +229,14 @@ def page_url(fact_check_id: int) -> str:
     return site_url(f"/fact-checks/{fact_check_id}")
 
 
-def html_response(html: str, csp: str, extra: dict[str, str] | None = None) -> Response:
+def html_response(html: bytes, csp: str, extra: dict[str, str] | None = None) -> Response:
     headers = {
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         **(extra or {}),
     }
-    return cacheable_response(html.encode(), "text/html", headers)
+    return cacheable_response(html, "text/html", headers)
 
 
 def cacheable_response(body: bytes, mimetype: str, headers: dict[str, str]) -> Response:

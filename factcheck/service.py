@@ -443,6 +443,16 @@ def organization_document(slug: str) -> Document:
     return _cached(None, f"org:{quote(slug, safe='')}", build)
 
 
+def public_page(name: str, build: Callable[[], str]) -> bytes:
+    """An HTML page built only from public documents, cached and invalidated like them."""
+
+    def document() -> Document:
+        body = build().encode()
+        return Document(body, content_etag(body), "text/html")
+
+    return documents.serve(f"page:{name}", document).body
+
+
 def _ld(document: Any, public: bool) -> Document:
     body = serialize(document)
     return Document(body, content_etag(body), "application/ld+json", public)
@@ -453,7 +463,14 @@ def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Do
 
 
 def _fact_check_names(check: FactCheck) -> list[str]:
-    return [f"fc:{check.id}:ld", f"fc:{check.id}:json", f"article:{check.article_id}:ld"]
+    return [
+        f"fc:{check.id}:ld",
+        f"fc:{check.id}:json",
+        f"article:{check.article_id}:ld",
+        f"page:fc:{check.id}",
+        f"page:fc:{check.id}:embed",
+        f"page:article:{check.article_id}",
+    ]
 
 
 def _forget_fact_check(check: FactCheck) -> documents.Stale:
@@ -464,4 +481,4 @@ def _forget_fact_check(check: FactCheck) -> documents.Stale:
 def _forget_article(article: Article) -> documents.Stale:
     checks = store.fact_checks_of_article(article.id)
     names = [name for check in checks for name in _fact_check_names(check)]
-    return documents.stale([f"article:{article.id}:ld", *names])
+    return documents.stale([f"article:{article.id}:ld", f"page:article:{article.id}", *names])

@@ -580,3 +580,38 @@ def test_oembed_answers_501_for_other_formats(
 def test_oembed_refuses_bad_parameters(client: FlaskClient, query: dict[str, str]) -> None:
     body = assert_problem(client.get("/oembed", query_string=query), 400)
     assert body["errors"]
+
+
+# --- pages are cached like the JSON-LD --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["page", "card", "article"])
+def test_pages_are_served_from_the_cache_and_change_with_a_correction(
+    app: Flask, client: FlaskClient, writer: dict[str, str], kind: str
+) -> None:
+    from .test_cache import counting_queries
+
+    check = published(client, writer).get_json()
+    path = {
+        "page": f"/fact-checks/{check['id']}",
+        "card": f"/fact-checks/{check['id']}/embed",
+        "article": f"/articles/{check['articleId']}",
+    }[kind]
+    first = client.get(path)
+    with counting_queries(app) as statements:
+        again = client.get(path)
+    assert statements == [], "a cached page runs no SQL"
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+
+    corrected = client.patch(
+        f"/api/v1/fact-checks/{check['id']}",
+        json={
+            "rating": {**FACT_CHECK["rating"], "ratingValue": 1, "alternateName": "Plain wrong"},
+            "correction": "Newer figures.",
+        },
+        headers={**writer, "If-Match": "*"},
+    )
+    assert corrected.status_code == 200
+    after = client.get(path)
+    assert b"Plain wrong" in after.data
+    assert after.headers["ETag"] != first.headers["ETag"]
