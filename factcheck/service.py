@@ -243,13 +243,7 @@ def update_fact_check(
         if errors:
             raise Unprocessable("A published fact-check must keep passing the profile.", errors)
     check.date_modified = utcnow()
-    store.flush()
-    _record(check, actor, action, changes)
-    stale = _forget_fact_check(check)
-    if check.status == PUBLISHED:
-        store.record_feed_change(check.id)
-    store.commit()
-    documents.forget(stale)
+    _commit_change(check, actor, action, changes)
     return check
 
 
@@ -265,12 +259,7 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
         )
     now = utcnow()
     check.status, check.date_published, check.date_modified = PUBLISHED, now, now
-    store.flush()
-    _record(check, actor, "publish", {"status": [DRAFT, PUBLISHED]})
-    stale = _forget_fact_check(check)
-    store.record_feed_change(check.id)
-    store.commit()
-    documents.forget(stale)
+    _commit_change(check, actor, "publish", {"status": [DRAFT, PUBLISHED]})
     return Publication(check, warnings)
 
 
@@ -282,13 +271,21 @@ def retract(actor: Actor, fact_check_id: int, expected_version: int | None, note
     now = utcnow()
     check.status, check.retraction_note = RETRACTED, note
     check.date_retracted, check.date_modified = now, now
+    changes = {"status": [PUBLISHED, RETRACTED], "retraction": [None, note]}
+    _commit_change(check, actor, "retract", changes)
+    return check
+
+
+def _commit_change(check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]) -> None:
+    """One transaction: the change, its revision, the record of what it makes stale and (once
+    public) its place in the feed. After the commit, the stale documents leave the cache."""
     store.flush()
-    _record(check, actor, "retract", {"status": [PUBLISHED, RETRACTED], "retraction": [None, note]})
+    _record(check, actor, action, changes)
     stale = _forget_fact_check(check)
-    store.record_feed_change(check.id)
+    if check.status != DRAFT:
+        store.record_feed_change(check.id)
     store.commit()
     documents.forget(stale)
-    return check
 
 
 def delete_fact_check(actor: Actor, fact_check_id: int, expected_version: int | None) -> None:
