@@ -14,6 +14,7 @@ from . import auth, idempotency, service
 from .errors import NotFound, PreconditionFailed, PreconditionRequired
 from .models import Article, FactCheck
 from .parsing import StrictJSONParser
+from .responses import not_modified
 from .schemas import (
     ArticleListArgsSchema,
     ArticleSchema,
@@ -307,9 +308,7 @@ def expected_version(kind: str, resource_id: int) -> int | None:
 def conditional(resource: Any, etag: str, cache_control: str) -> Any:
     """A 304 when the client's copy is current, else the resource with its validators."""
     headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
-    if request.if_none_match.contains(etag.strip('"')):
-        return Response(status=304, headers=headers)
-    return resource, headers
+    return not_modified(etag, headers) or (resource, headers)
 
 
 def public(resource: Any) -> Any:
@@ -332,9 +331,9 @@ def document_response(document: service.Document) -> Response:
     headers = {"ETag": document.etag, "Cache-Control": PUBLIC_CACHE}
     if not document.public:
         headers.update({"Cache-Control": PRIVATE_CACHE, "Vary": "Authorization"})
-    if request.if_none_match.contains(document.etag.strip('"')):
-        return Response(status=304, headers=headers)
-    return Response(document.body, mimetype=document.media_type, headers=headers)
+    return not_modified(document.etag, headers) or Response(
+        document.body, mimetype=document.media_type, headers=headers
+    )
 
 
 def created(resource: Article | FactCheck, location: str) -> Any:

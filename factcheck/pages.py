@@ -13,8 +13,10 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from . import service
+from .documents import Document
 from .errors import BadRequest, NotFound, problem, validation_errors
 from .models import FactCheck
+from .responses import not_modified
 from .schemas import OEmbedArgsSchema
 from .urls import normalize
 
@@ -185,7 +187,7 @@ def oembed() -> Response:
         "height": height,
     }
     body = service.serialize(answer)
-    return cacheable_response(body, "application/json", {})
+    return cacheable_response(body, service.content_etag(body), "application/json", {})
 
 
 def iframe(check: FactCheck, width: int, height: int) -> str:
@@ -229,23 +231,20 @@ def page_url(fact_check_id: int) -> str:
     return site_url(f"/fact-checks/{fact_check_id}")
 
 
-def html_response(html: bytes, csp: str, extra: dict[str, str] | None = None) -> Response:
+def html_response(page: Document, csp: str, extra: dict[str, str] | None = None) -> Response:
     headers = {
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         **(extra or {}),
     }
-    return cacheable_response(html, "text/html", headers)
+    return cacheable_response(page.body, page.etag, "text/html", headers)
 
 
-def cacheable_response(body: bytes, mimetype: str, headers: dict[str, str]) -> Response:
-    """The body with a strong ETag of its bytes, or a 304 when the client has them already."""
-    etag = service.content_etag(body)
+def cacheable_response(body: bytes, etag: str, mimetype: str, headers: dict[str, str]) -> Response:
+    """The body with its strong ETag, or a 304 when the client has it already."""
     headers = {**headers, "ETag": etag, "Cache-Control": PAGE_CACHE}
-    if request.if_none_match.contains(etag.strip('"')):
-        return Response(status=304, headers=headers)
-    return Response(body, mimetype=mimetype, headers=headers)
+    return not_modified(etag, headers) or Response(body, mimetype=mimetype, headers=headers)
 
 
 def long_date(value: date | datetime | str | None) -> str:

@@ -440,14 +440,14 @@ def organization_document(slug: str) -> Document:
     return _cached(None, f"org:{quote(slug, safe='')}", build)
 
 
-def public_page(name: str, build: Callable[[], str]) -> bytes:
+def public_page(name: str, build: Callable[[], str]) -> Document:
     """An HTML page built only from public documents, cached and invalidated like them."""
 
     def document() -> Document:
         body = build().encode()
         return Document(body, content_etag(body), "text/html")
 
-    return documents.serve(f"page:{name}", document).body
+    return documents.serve(f"page:{name}", document)
 
 
 def _ld(document: Any, public: bool) -> Document:
