@@ -65,7 +65,8 @@ def prepare_database(url: str, body_file: Path) -> tuple[int, str]:
     """Migrate and seed; return a published fact-check id and write its ClaimReview body."""
     from flask_migrate import upgrade
 
-    from factcheck import create_app, seed
+    from factcheck import create_app
+    from factcheck.core import seed
 
     app = create_app({"DATABASE_URL": url, "REDIS_URL": ""})
     with app.app_context():

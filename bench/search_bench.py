@@ -26,9 +26,10 @@ from sqlalchemy import make_url, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from factcheck import create_app, generate, lookup  # noqa: E402
-from factcheck.db import db  # noqa: E402
-from factcheck.models import FeedEntry  # noqa: E402
+from factcheck import create_app  # noqa: E402
+from factcheck.core import generate, tokens  # noqa: E402
+from factcheck.storage.db import db  # noqa: E402
+from factcheck.storage.models import FeedEntry  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 SEARCHES = 300
@@ -98,7 +99,7 @@ def run(url: str, sizes: list[int]) -> None:
             first_page = timings(lambda _: client.get("/api/v1/feed?pageSize=100"), [""] * 30)
             # A cursor half-way down the feed, as a mirror catching up would hold.
             half_way = select(FeedEntry.sequence).order_by(FeedEntry.sequence).offset(size // 2)
-            middle = lookup.encode_token("f", db.session.scalar(half_way.limit(1)) or 0)
+            middle = tokens.encode_token("f", db.session.scalar(half_way.limit(1)) or 0)
             deep = timings(
                 lambda cursor: client.get(f"/api/v1/feed?pageSize=100&since={cursor}"),
                 [middle] * FEED_READS,

@@ -1,4 +1,11 @@
-"""factcheck-service: publish fact-checks as schema.org ClaimReview."""
+"""factcheck-service: publish fact-checks as schema.org ClaimReview.
+
+The package in three layers, imported one way only (web -> core -> storage):
+  web/       HTTP: the JSON API, pages, responses, errors, auth, limits, logs, metrics
+  core/      what the product does: use cases, ClaimReview rendering, search rules
+  storage/   where state lives: database session and models, the Redis cache
+  schemas/   the wire format (marshmallow), used by web and core
+"""
 
 import os
 from collections.abc import Mapping
@@ -6,48 +13,21 @@ from typing import Any
 
 from flask import Flask
 
-from . import (
-    api,
-    cache,
-    cli,
-    cors,
-    docs,
-    documents,
-    errors,
-    health,
-    limits,
-    logs,
-    metrics,
-    pages,
-    settings,
-)
-from .db import db, migrate
-
-MIGRATIONS = __path__[0] + "/migrations"
+from factcheck import cli, settings, storage, web
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # The pages' stylesheet is the app's static folder, so it stays at /static/pages.css.
+    app = Flask(__name__, instance_relative_config=True, static_folder="web/pages/static")
     # Tests pass their settings whole; only a real start reads the environment.
     environ: dict[str, str] | None = None if config is None else {}
     app.config.from_mapping(settings.from_env(environ, app.instance_path))
     app.config.from_mapping(config or {})
     settings.validate(app.config)
     _configure(app)
-    logs.init_app(app)
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
-    cache.init_app(app)
-    documents.init_app(app)
-    api.init_app(app, docs.init_app(app))
-    pages.init_app(app)
-    errors.init_app(app)
-    limits.init_app(app, api.blp)
-    cors.init_app(app)
+    storage.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
-    health.init_app(app)
-    metrics.init_app(app)  # last: it wraps the routes registered above
     return app
 
 

@@ -6,7 +6,10 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from . import auth, generate, idempotency, jsonschemas, seed, service, store
+from factcheck.core import generate, idempotency, keys, seed
+from factcheck.core.organizations import create_organization
+from factcheck.schemas import export
+from factcheck.storage import store
 
 # Relative to where the command runs: the project root, or /srv in the container image.
 SEEDS = Path("seeds")
@@ -20,7 +23,7 @@ PUBLISHED_SCHEMAS = Path("schemas")
 @with_appcontext
 def create_org(slug: str, name: str, url: str) -> None:
     """Create the fact-checking organization SLUG."""
-    organization = service.create_organization(slug, name, url)
+    organization = create_organization(slug, name, url)
     click.echo(f"created organization {organization.slug}")
 
 
@@ -37,15 +40,15 @@ def create_org(slug: str, name: str, url: str) -> None:
 def create_api_key(slug: str, name: str, scopes: str) -> None:
     """Issue an API key for organization SLUG. The key is shown once; store it now."""
     wanted = frozenset(scope.strip() for scope in scopes.split(",") if scope.strip())
-    unknown = wanted - auth.SCOPES
+    unknown = wanted - keys.SCOPES
     if unknown or not wanted:
         raise click.BadParameter(
-            f"scopes must be among {sorted(auth.SCOPES)}", param_hint="--scopes"
+            f"scopes must be among {sorted(keys.SCOPES)}", param_hint="--scopes"
         )
     organization = store.organization_by_slug(slug)
     if organization is None:
         raise click.ClickException(f"no organization {slug!r}")
-    click.echo(auth.issue(organization.id, name, wanted))
+    click.echo(keys.issue(organization.id, name, wanted))
 
 
 @click.command("revoke-api-key")
@@ -55,7 +58,7 @@ def revoke_api_key(key: str) -> None:
     """Revoke KEY (the whole key, or its prefix: the part between the underscores)."""
     parts = key.split("_")
     prefix = parts[1] if len(parts) >= 3 else key
-    if not auth.revoke(prefix):
+    if not keys.revoke(prefix):
         raise click.ClickException("no such key")
     click.echo(f"revoked key {prefix}")
 
@@ -73,7 +76,7 @@ def seed_command(path: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=PUBLISHED_SCHEMAS)
 def export_schemas(out: Path) -> None:
     """Write the published JSON Schema files, generated from the marshmallow schemas."""
-    for written in jsonschemas.write(out):
+    for written in export.write(out):
         click.echo(f"wrote {written}")
 
 

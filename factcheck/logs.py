@@ -1,27 +1,22 @@
-"""JSON log lines on stdout: one per request, with a request id; keys and credentials scrubbed."""
+"""JSON log lines on stdout for the app, the CLI and the server; keys and credentials scrubbed.
+
+Process-wide: `configure` sets up the root logger once, whatever number of apps the process
+builds. The per-request line and its request id are web/request_log.py's.
+"""
 
 import logging
 import re
 import sys
-import time
-import uuid
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
-from flask import Flask, Response, g, request
-
-REQUEST_ID_HEADER = "X-Request-ID"
-# What we accept from a client or proxy: enough for a UUID or a trace id, nothing to inject.
-SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 # An API key is fck_<prefix>_<secret>; the prefix names the key without giving it away.
 API_KEY = re.compile(r"\b(fck_[0-9a-f]+_)[A-Za-z0-9_-]+")
 CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[^\s\"',;]+", re.IGNORECASE)
 SECRET_FIELDS = re.compile(r"authorization|api[_-]?key|password|secret|token|cookie", re.IGNORECASE)
 REDACTED = "[redacted]"
-
-log = structlog.get_logger("factcheck.request")
 
 
 class _StdoutHandler(logging.StreamHandler[Any]):
@@ -98,46 +93,3 @@ def configure(level: str) -> None:
         handler.setFormatter(json_formatter())
         root.addHandler(handler)
     root.setLevel(level)
-
-
-def request_id() -> str:
-    """The id of the current request: the caller's X-Request-ID when sane, else a new one."""
-    if "request_id" not in g:
-        offered = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = offered if SANE_REQUEST_ID.match(offered) else uuid.uuid4().hex
-    return str(g.request_id)
-
-
-def route() -> str:
-    """The matched URL rule, not the path: ids in paths would make every line and label unique."""
-    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-
-
-def _start() -> None:
-    g.started = time.perf_counter()
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id())
-
-
-def _finish(response: Response) -> Response:
-    response.headers[REQUEST_ID_HEADER] = request_id()
-    duration = time.perf_counter() - g.get("started", time.perf_counter())
-    log.info(
-        "request",
-        method=request.method,
-        route=route(),
-        status=response.status_code,
-        duration_ms=round(duration * 1000, 3),
-    )
-    return response
-
-
-def _forget(_error: BaseException | None) -> None:
-    structlog.contextvars.clear_contextvars()
-
-
-def init_app(app: Flask) -> None:
-    configure(app.config["LOG_LEVEL"])
-    app.before_request(_start)
-    app.after_request(_finish)
-    app.teardown_request(_forget)

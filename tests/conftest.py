@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import make_url, text
 
-from factcheck import auth, create_app, seed, service
-from factcheck.db import Base, db
+from factcheck import create_app
+from factcheck.core import keys, seed
+from factcheck.core.organizations import create_organization
+from factcheck.storage.db import Base, db
 
 from .redis_server import RedisServer
 
@@ -122,10 +124,10 @@ def runner(app: Flask) -> Any:
 def new_organization(app: Flask, slug: str, scopes: str = "write publish") -> dict[str, str]:
     """An organization and the Authorization header of a key of it."""
     with app.app_context():
-        organization = service.create_organization(
+        organization = create_organization(
             slug, f"{slug.title()} Checks", f"https://{slug}.example.org/"
         )
-        token = auth.issue(organization.id, "tests", frozenset(scopes.split()))
+        token = keys.issue(organization.id, "tests", frozenset(scopes.split()))
     return {"Authorization": f"Bearer {token}"}
 
 

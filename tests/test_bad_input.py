@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import make_url, select
 
-from factcheck.db import Base, db
+from factcheck.storage.db import Base, db
 
 from .conftest import ARTICLE, FACT_CHECK, create_article, create_fact_check, publish
 from .redis_server import RedisServer

@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from factcheck import auth, service
+from factcheck.core import keys
+from factcheck.core.organizations import organization as find_organization
 
 from .conftest import ROOT
 
@@ -260,8 +261,8 @@ def test_a_retracted_page_in_chromium(
     app: Flask, site: str, watched: Callable[[dict[str, int]], Watched]
 ) -> None:
     with app.app_context():
-        organization = service.organization("example-desk")
-        key = auth.issue(organization.id, "browser test", frozenset({"write", "publish"}))
+        organization = find_organization("example-desk")
+        key = keys.issue(organization.id, "browser test", frozenset({"write", "publish"}))
     reader = watched(DESKTOP)
     fact_check_id = seed_ids(reader.page, site)[1]
     headers = {"Authorization": f"Bearer {key}", "If-Match": "*"}

@@ -14,9 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
-from factcheck import cache, claimreview
-from factcheck.db import db
-from factcheck.models import CacheInvalidation
+from factcheck.core import claimreview
+from factcheck.storage import cache
+from factcheck.storage.db import db
+from factcheck.storage.models import CacheInvalidation
 
 from .conftest import create_article, create_fact_check, make_app, publish
 from .redis_server import RedisServer
@@ -56,7 +57,7 @@ ROUTES = ["fact-check", "claimreview", "article", "organization"]
 @pytest.fixture
 def app(app: Flask) -> Flask:
     """The breaker retries after COOL_DOWN, so recovery tests wait less than the default."""
-    app.extensions["factcheck.cache"].cool_down = COOL_DOWN
+    app.extensions["factcheck.cache"].breaker.cool_down = COOL_DOWN
     return app
 
 
@@ -307,7 +308,7 @@ def test_reads_and_writes_succeed_when_redis_fails(
 ) -> None:
     """Each request loses at most one socket timeout (cache.SOCKET_TIMEOUT, 50 ms) to Redis: the
     first failure opens the breaker and later calls skip Redis."""
-    app.extensions["factcheck.cache"].cool_down = 30  # no probe during this test
+    app.extensions["factcheck.cache"].breaker.cool_down = 30  # no probe during this test
     path = story.paths["claimreview"]
     client.get(path)
     stalled = FAULTS[fault](outage)

@@ -6,8 +6,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from factcheck import claimreview, store
-from factcheck.models import FactCheck
+from factcheck.core import claimreview
+from factcheck.storage import store
+from factcheck.storage.models import FactCheck
 
 from .conftest import ROOT
 from .jsonld import check_claimreview_profile, expand, nodes, one

@@ -33,8 +33,8 @@ def test_keys_are_stored_hashed(runner: Any, app: Flask) -> None:
         args=["create-org", "tribune", "--name", "T", "--url", "https://tribune.example/"]
     )
     token = runner.invoke(args=["create-api-key", "tribune"]).output.strip()
-    from factcheck.db import db
-    from factcheck.models import ApiKey
+    from factcheck.storage.db import db
+    from factcheck.storage.models import ApiKey
 
     with app.app_context():
         (key,) = db.session.query(ApiKey).all()

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from factcheck import store
+from factcheck.storage import records, store
 
 from .checks import published_check
 
@@ -177,15 +177,15 @@ def test_a_poll_between_two_concurrent_writes_misses_neither(
 
     def slow_writer() -> None:
         with app.app_context():
-            store.record_feed_change(first["id"])
-            recorded.set()
-            release.wait(10)
-            store.commit()
+            with store.unit_of_work():
+                records.record_feed_change(first["id"])
+                recorded.set()
+                release.wait(10)
 
     def quick_writer() -> None:
         with app.app_context():
-            store.record_feed_change(second["id"])
-            store.commit()
+            with store.unit_of_work():
+                records.record_feed_change(second["id"])
 
     slow = threading.Thread(target=slow_writer)
     slow.start()

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import missing_required_header, positive_data_acceptance
 
-from factcheck import service
-from factcheck.db import db
+from factcheck.core.organizations import create_organization
+from factcheck.storage.db import db
 
 from .conftest import ARTICLE, FACT_CHECK, make_app, new_organization
 from .redis_server import RedisServer
@@ -109,10 +109,10 @@ def _schema_app() -> Flask:
         app = make_app(url, "", MAX_CONTENT_LENGTH=64 * 1024 * 1024)
         with app.app_context():
             upgrade()
-            organization = service.create_organization("fuzz", "Fuzz", "https://fuzz.example.org/")
-            from factcheck import auth, seed
+            organization = create_organization("fuzz", "Fuzz", "https://fuzz.example.org/")
+            from factcheck.core import keys, seed
 
-            token = auth.issue(organization.id, "schemathesis", frozenset({"write", "publish"}))
+            token = keys.issue(organization.id, "schemathesis", frozenset({"write", "publish"}))
             list(seed.load_directory(__import__("pathlib").Path(__file__).parent.parent / "seeds"))
             db.session.remove()
         app.config["FUZZ_TOKEN"] = token

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import make_url, text
 
-from factcheck.db import db
+from factcheck.storage.db import db
 
 from .conftest import make_app
 from .redis_server import RedisServer, free_port

@@ -15,9 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from factcheck import service
-from factcheck.db import db
-from factcheck.models import Article, FactCheck, IdempotencyRecord
+from factcheck.core import articles, keys
+from factcheck.core.organizations import organization as find_organization
+from factcheck.storage.db import db
+from factcheck.storage.models import Article, FactCheck, IdempotencyRecord
 
 from .conftest import ARTICLE, create_article, create_fact_check, new_organization
 
@@ -73,11 +74,10 @@ def test_keys_are_scoped_per_api_key(
     app: Flask, client: FlaskClient, writer: dict[str, str]
 ) -> None:
     with app.app_context():
-        organization = service.organization("desk")
-        from factcheck import auth
+        organization = find_organization("desk")
 
         second_key = {
-            "Authorization": f"Bearer {auth.issue(organization.id, 'b', frozenset({'write'}))}"
+            "Authorization": f"Bearer {keys.issue(organization.id, 'b', frozenset({'write'}))}"
         }
     rival = new_organization(app, "rival")
     first = post_article(client, writer, "shared-key")
@@ -144,14 +144,14 @@ def blocked_create(
 ) -> Iterator[tuple[threading.Event, threading.Event]]:
     """Hold create_article inside the request until the test lets it go."""
     entered, release = threading.Event(), threading.Event()
-    original = service.create_article
+    original = articles.create_article
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         entered.set()
         assert release.wait(30)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "create_article", slow)
+    monkeypatch.setattr(articles, "create_article", slow)
     yield entered, release
     release.set()
 

@@ -5,7 +5,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from factcheck import jsonschemas
+from factcheck.schemas import export as jsonschemas
 
 from .conftest import FACT_CHECK, ROOT
 

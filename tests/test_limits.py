@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from factcheck import create_app
-from factcheck.db import db
 from factcheck.settings import SettingsError, from_env
+from factcheck.storage.db import db
 
 from .conftest import ARTICLE, make_app, new_organization
 from .redis_server import RedisServer

@@ -2,7 +2,7 @@
 
 from flask.testing import FlaskClient
 
-from factcheck.lookup import similarity, trigrams
+from factcheck.core.matching import similarity, trigrams
 
 from .checks import published_check
 

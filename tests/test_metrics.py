@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from factcheck.db import db
+from factcheck.storage.db import db
 
 from .conftest import make_app
 from .gunicorn_server import GunicornServer
@@ -83,7 +83,7 @@ def test_pool_gauge_counts_connections_held_by_running_requests(app: Flask) -> N
 
     @app.get("/test-hold-connection")
     def hold() -> str:
-        from factcheck.db import db
+        from factcheck.storage.db import db
 
         with db.engine.connect():
             entered.set()

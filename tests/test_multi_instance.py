@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from factcheck import auth, seed, store
-from factcheck.db import db
+from factcheck.core import keys, seed
+from factcheck.storage import store
+from factcheck.storage.db import db
 
 from .conftest import (
     SEEDS,
@@ -61,7 +62,7 @@ def _serve_pair(
         list(seed.load_directory(SEEDS))
         organization = store.organization_by_slug("example-desk")
         assert organization is not None
-        token = auth.issue(organization.id, "multi-instance", frozenset({"write", "publish"}))
+        token = keys.issue(organization.id, "multi-instance", frozenset({"write", "publish"}))
         db.session.remove()
         db.engine.dispose()
     env = {

@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from factcheck import pages, service, store
-from factcheck.models import FactCheck
+from factcheck.core.organizations import organization as find_organization
+from factcheck.storage import store
+from factcheck.storage.models import FactCheck
+from factcheck.web.pages import verdict, views
 
 from .conftest import ARTICLE, FACT_CHECK, create_article, create_fact_check, publish
 from .jsonld import check_claimreview_profile, expand
@@ -92,7 +94,7 @@ def test_each_seed_page_carries_the_api_claimreview_byte_for_byte(
 )
 def test_script_json_leaves_no_markup_and_parses_back_equal(value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False, indent=2)
-    escaped = pages.script_json(text)
+    escaped = views.script_json(text)
     assert not set("<>&\u2028\u2029") & set(escaped)
     assert json.loads(escaped) == value
 
@@ -251,7 +253,7 @@ def test_without_the_escaping_hostile_text_breaks_the_page(
 ) -> None:
     """The property above must be able to fail: unescaped, the same checks catch the damage."""
     check = published(client, writer, claimReviewed="Ends early</script><script>x()</script>")
-    monkeypatch.setattr(pages, "script_json", Markup)
+    monkeypatch.setattr(views, "script_json", Markup)
     page = parse(client.get(f"/fact-checks/{check.get_json()['id']}"))
     with pytest.raises((AssertionError, json.JSONDecodeError)):
         the_json_ld(page)
@@ -385,8 +387,8 @@ def test_the_tone_follows_the_position_on_the_scale(
         check = FactCheck(
             rating_value=value, worst_rating=worst, best_rating=best, alternate_name="x"
         )
-        check.organization = service.organization("desk")
-        result = pages.verdict(check)
+        check.organization = find_organization("desk")
+        result = verdict.verdict(check)
         store.rollback()
     assert result.tone == tone
     assert [step.value for step in result.steps] == list(range(worst, best + 1))
@@ -480,7 +482,7 @@ def test_oembed_answers_rich_json_with_the_card_iframe(
     assert "ETag" in response.headers and response.headers["Cache-Control"].startswith("public")
     body = response.get_json()
     assert body["version"] == "1.0" and body["type"] == "rich"
-    assert (body["width"], body["height"]) == (pages.EMBED_WIDTH, pages.EMBED_HEIGHT)
+    assert (body["width"], body["height"]) == (views.EMBED_WIDTH, views.EMBED_HEIGHT)
     assert body["provider_name"] == "Desk Checks"
     assert body["provider_url"] == "https://desk.example.org/"
     assert body["title"] == FACT_CHECK["claimReviewed"]
@@ -516,7 +518,7 @@ def test_oembed_respects_maxwidth_and_maxheight(
             "maxheight": 2000,
         },
     ).get_json()
-    assert (body["width"], body["height"]) == (300, pages.EMBED_HEIGHT)
+    assert (body["width"], body["height"]) == (300, views.EMBED_HEIGHT)
     assert 'width="300"' in body["html"]
 
 

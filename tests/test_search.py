@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from factcheck.db import db
-from factcheck.models import FactCheck, utcnow
+from factcheck.storage.db import db
+from factcheck.storage.models import FactCheck, utcnow
 
 from .checks import published_check
 from .conftest import new_organization

@@ -3,7 +3,7 @@
 import pytest
 from flask.testing import FlaskClient
 
-from factcheck.urls import normalize
+from factcheck.core.urls import normalize
 
 from .conftest import create_article, create_fact_check
 

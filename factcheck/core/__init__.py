@@ -1,0 +1,1 @@
+"""What the product does: use cases, ClaimReview rendering, search rules. No Flask request here."""

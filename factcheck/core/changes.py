@@ -1,0 +1,88 @@
+"""How a change is made: the version check, the revision it leaves, and what it makes stale.
+
+Every write of a fact-check runs in one unit of work: the change, its revision, the record of
+the cached documents it makes stale and (once public) its place in the feed commit together.
+"""
+
+from typing import Any
+
+from factcheck.core import reads
+from factcheck.core.actors import Actor
+from factcheck.problems import PreconditionFailed
+from factcheck.schemas.fact_checks import FactCheckSchema
+from factcheck.storage import records, store
+from factcheck.storage.cache import invalidation, names
+from factcheck.storage.models import DRAFT, Article, FactCheck, Revision, utcnow
+
+
+def article_at(actor: Actor, article_id: int, expected_version: int | None) -> Article:
+    """The actor's article to change, if it is still at the version the client read."""
+    article = reads.owned_article(actor, article_id)
+    _check_version(article.version, expected_version)
+    return article
+
+
+def fact_check_at(actor: Actor, fact_check_id: int, expected_version: int | None) -> FactCheck:
+    """The actor's fact-check to change, if it is still at the version the client read."""
+    check = reads.owned_fact_check(actor, fact_check_id)
+    _check_version(check.version, expected_version)
+    return check
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    """`expected` None stands for `If-Match: *`. The UPDATE itself checks again (version_id_col)."""
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            f"The resource is at version {current}, not {expected}; fetch it again."
+        )
+
+
+def snapshot(check: FactCheck) -> dict[str, Any]:
+    """The client-editable fields as the API shows them, to diff for revisions."""
+    dumped: dict[str, Any] = FactCheckSchema(
+        exclude=("id", "version", "status", "corrections", "retraction", "organization")
+    ).dump(check)
+    return dumped
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key) and not key.startswith("date")
+    }
+
+
+def record_revision(check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]) -> None:
+    store.add(
+        Revision(
+            fact_check_id=check.id,
+            version=check.version,
+            action=action,
+            actor=actor.name,
+            changes=changes,
+            date_created=utcnow(),
+        )
+    )
+
+
+def fact_check_changed(
+    check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]
+) -> None:
+    """Inside the change's unit of work: its revision, its stale documents and (once public) its
+    place in the feed."""
+    store.flush()
+    record_revision(check, actor, action, changes)
+    forget_fact_check(check)
+    if check.status != DRAFT:
+        records.record_feed_change(check.id)
+
+
+def forget_fact_check(check: FactCheck) -> None:
+    """Every cached document that shows the fact-check goes once the unit of work commits."""
+    invalidation.record(names.showing_fact_check(check.id, check.article_id))
+
+
+def forget_article(article: Article) -> None:
+    checks = store.fact_checks_of_article(article.id)
+    invalidation.record(names.showing_article(article.id, (check.id for check in checks)))

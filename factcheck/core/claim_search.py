@@ -1,0 +1,96 @@
+"""Google Fact Check Tools' `claims:search`, answered from this service's published fact-checks."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from factcheck.core import search
+from factcheck.core.documents import json_document
+from factcheck.core.tokens import decode_token, encode_token
+from factcheck.problems import BadRequest
+from factcheck.storage import search_index, store
+from factcheck.storage.documents import Document
+from factcheck.storage.models import FactCheck, Organization, utcnow
+
+
+def search_claims(args: dict[str, Any]) -> Document:
+    site = args.get("review_publisher_site_filter")
+    if not args.get("query") and not site:
+        raise BadRequest("Give `query`, or `reviewPublisherSiteFilter` to list one publisher.")
+    offset = decode_token(args["page_token"], "o") if args.get("page_token") else args["offset"]
+    size = args["page_size"]
+    query = search.parse(args["query"]) if args.get("query") else None
+    published_since, claimed_since = None, None
+    if args.get("max_age_days"):
+        published_since = utcnow() - timedelta(days=args["max_age_days"])
+        claimed_since = published_since.date()
+    found: Sequence[FactCheck] = []
+    if query is None or query:
+        found = search_index.search_published(
+            query.match() if query is not None else None,
+            offset,
+            size + 1,
+            language=_primary_language(args.get("language_code")),
+            organization_ids=_organizations_of_site(site) if site else None,
+            published_since=published_since,
+            claimed_since=claimed_since,
+        )
+    # Google's proto3 JSON leaves out empty fields, `claims` included when nothing matched.
+    document: dict[str, Any] = {}
+    if found:
+        document["claims"] = [_google_claim(check) for check in found[:size]]
+    if len(found) > size:
+        document["nextPageToken"] = encode_token("o", offset + size)
+    return json_document(document)
+
+
+def _primary_language(code: str | None) -> str | None:
+    # Google: "we do not currently consider the region".
+    return code.split("-")[0].lower() if code else None
+
+
+def _organizations_of_site(site: str) -> list[int]:
+    wanted = _host(site if "://" in site else "//" + site)
+    return [o.id for o in store.organizations() if _on_site(_host(o.url), wanted)]
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        host = ""
+    return host.lower().removeprefix("www.")
+
+
+def _on_site(host: str, site: str) -> bool:
+    return bool(site) and (host == site or host.endswith("." + site))
+
+
+def _google_claim(check: FactCheck) -> dict[str, Any]:
+    organization: Organization = check.organization
+    review = {
+        "publisher": {"name": organization.name, "site": _host(organization.url)},
+        "url": check.url,
+        # No separate page title is stored; the claim summary is what the page is about.
+        "title": check.claim_reviewed,
+        "reviewDate": _timestamp(check.date_published),
+        "textualRating": check.alternate_name,
+        "languageCode": check.in_language,
+    }
+    claim = {
+        "text": check.claim_reviewed,
+        "claimant": (check.claim_author or {}).get("name"),
+        "claimDate": _timestamp(check.claim_date),
+        "claimReview": [{k: v for k, v in review.items() if v is not None}],
+    }
+    return {key: value for key, value in claim.items() if value is not None}
+
+
+def _timestamp(value: date | datetime | None) -> str | None:
+    """RFC 3339, as protobuf's Timestamp is written in JSON."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(), UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")

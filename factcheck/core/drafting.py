@@ -1,0 +1,132 @@
+"""Writing fact-checks: create a draft, edit it (a published one only by correction), delete it."""
+
+import json
+from typing import Any
+
+from factcheck.core import changes, claimreview
+from factcheck.core.actors import Actor
+from factcheck.core.articles import quote_at
+from factcheck.core.reads import owned_article
+from factcheck.core.urls import normalize
+from factcheck.problems import Conflict, Unprocessable
+from factcheck.storage import store
+from factcheck.storage.models import (
+    DRAFT,
+    PUBLISHED,
+    RATING_COLUMNS,
+    RETRACTED,
+    Correction,
+    FactCheck,
+    utcnow,
+)
+
+# Changing these on a published fact-check changes its verdict (the rating carries its explanation):
+# it needs a public correction note.
+VERDICT_FIELDS = frozenset({"rating", "evidence"})
+
+
+def create_fact_check(actor: Actor, article_id: int, data: dict[str, Any]) -> FactCheck:
+    with store.unit_of_work():
+        article = owned_article(actor, article_id)
+        check = FactCheck(
+            organization_id=actor.organization_id, article=article, status=DRAFT, evidence=[]
+        )
+        _apply(check, data)
+        store.add(check)
+        store.flush()
+        changes.record_revision(check, actor, "create", changes.snapshot(check))
+    return check
+
+
+def update_fact_check(
+    actor: Actor, fact_check_id: int, expected_version: int | None, data: dict[str, Any]
+) -> FactCheck:
+    """Edit a draft freely; a published fact-check changes as a correction (see _correct)."""
+    data = dict(data)
+    correction_note = data.pop("correction", None)
+    with store.unit_of_work():
+        check = changes.fact_check_at(actor, fact_check_id, expected_version)
+        if check.status == RETRACTED:
+            raise Conflict("A retracted fact-check cannot change.")
+        before = changes.snapshot(check)
+        _apply(check, data)
+        changed = changes.diff(before, changes.snapshot(check))
+        if not changed:
+            return check
+        action = "update"
+        if check.status == PUBLISHED:
+            action = _correct(check, changed, correction_note)
+        check.date_modified = utcnow()
+        changes.fact_check_changed(check, actor, action, changed)
+    return check
+
+
+def _correct(check: FactCheck, changed: dict[str, Any], note: str | None) -> str:
+    """A change to a published fact-check: a correction if the verdict moves; the profile holds."""
+    action = "update"
+    changed_verdict = VERDICT_FIELDS & changed.keys()
+    if changed_verdict and not note:
+        raise Unprocessable(
+            "Changing the verdict of a published fact-check needs a correction note.",
+            errors=[{"pointer": "/correction", "detail": "Say what changed and why."}],
+        )
+    if changed_verdict:
+        check.corrections.append(Correction(note=note, date_created=utcnow()))
+        action = "correct"
+    errors, _ = claimreview.profile_problems(check)
+    if errors:
+        raise Unprocessable("A published fact-check must keep passing the profile.", errors)
+    return action
+
+
+def delete_fact_check(actor: Actor, fact_check_id: int, expected_version: int | None) -> None:
+    with store.unit_of_work():
+        check = changes.fact_check_at(actor, fact_check_id, expected_version)
+        if check.status != DRAFT:
+            raise Conflict("Published fact-checks are retracted, not deleted.")
+        changes.forget_fact_check(check)
+        store.delete(check)
+
+
+def _apply(check: FactCheck, data: dict[str, Any]) -> None:
+    data = dict(data)
+    if "rating" in data:
+        rating = data.pop("rating") or {}
+        for column in RATING_COLUMNS.values():
+            setattr(check, column, rating.get(column))
+    if "evidence" in data:
+        data["evidence"] = [_json_ready(item) for item in data["evidence"]]
+    if "claim_author" in data and data["claim_author"] is not None:
+        data["claim_author"] = _json_ready(data["claim_author"])
+    if "url" in data:
+        check.url_key = normalize(data["url"], keep_fragment=True) if data["url"] else None
+    for key, value in data.items():
+        setattr(check, key, value)
+    _place_quote(check)
+
+
+def _place_quote(check: FactCheck) -> None:
+    """Verify a given offset against the article text, or find it when it was left out."""
+    text = check.article.text
+    if not text or not check.quote:
+        return
+    if check.quote_offset is None:
+        found = text.find(check.quote)
+        if found < 0:
+            raise Unprocessable(
+                "The quote is not in the article text.",
+                errors=[{"pointer": "/quote", "detail": "Not found verbatim in the article."}],
+            )
+        check.quote_offset = found
+    elif not quote_at(text, check.quote, check.quote_offset):
+        actual = text.find(check.quote)
+        hint = f" It is at {actual}." if actual >= 0 else " The quote is not in the text."
+        raise Unprocessable(
+            "The quote is not at quoteOffset in the article text.",
+            errors=[{"pointer": "/quoteOffset", "detail": "Does not match the text." + hint}],
+        )
+
+
+def _json_ready(value: Any) -> Any:
+    """Dates in nested JSON columns are kept as ISO strings."""
+    return json.loads(json.dumps(value, default=lambda item: item.isoformat()))

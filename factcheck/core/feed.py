@@ -1,0 +1,40 @@
+"""The feed: a schema.org DataFeed of published ClaimReviews in change order, for mirrors."""
+
+from typing import Any
+
+from flask import current_app
+
+from factcheck.core import claimreview
+from factcheck.core.documents import json_document
+from factcheck.core.tokens import decode_token, encode_token
+from factcheck.storage import records
+from factcheck.storage.documents import Document
+from factcheck.storage.models import RETRACTED, FactCheck
+
+
+def page(since: str | None, page_size: int) -> tuple[Document, str, bool]:
+    """A DataFeed page of what changed after cursor `since`: (document, next cursor, full page)."""
+    after = decode_token(since, "f") if since else 0
+    rows = records.feed_page(after, page_size)
+    cursor = encode_token("f", rows[-1][0] if rows else after)
+    document = {
+        "@context": "https://schema.org",
+        "@type": "DataFeed",
+        "dataFeedElement": [_feed_item(check) for _, check in rows],
+        "nextCursor": cursor,
+    }
+    return json_document(document, "application/ld+json"), cursor, len(rows) == page_size
+
+
+def _feed_item(check: FactCheck) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "@type": "DataFeedItem",
+        "@id": f"{current_app.config['SITE_URL']}/api/v1/fact-checks/{check.id}",
+        "dateCreated": check.date_created.isoformat(),
+        "dateModified": check.date_modified.isoformat(),
+    }
+    if check.status == RETRACTED and check.date_retracted is not None:
+        item["dateDeleted"] = check.date_retracted.isoformat()
+    else:
+        item["item"] = claimreview.render(check)
+    return item

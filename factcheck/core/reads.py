@@ -1,0 +1,175 @@
+"""Reading: who may see what, lists, and the public documents served through the cache.
+
+Reads with no actor are the public ones: cached, and the same bytes for everyone. An actor is only
+passed for what the public cannot see (a draft, to its own organization), which is never cached.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from factcheck.core import claimreview
+from factcheck.core.actors import Actor
+from factcheck.core.documents import html_document, json_document, serialize, version_etag
+from factcheck.core.organizations import organization
+from factcheck.core.urls import normalize
+from factcheck.problems import NotFound
+from factcheck.schemas.fact_checks import FactCheckSchema
+from factcheck.schemas.organizations import OrganizationSchema
+from factcheck.storage import store
+from factcheck.storage.cache import names, read_through
+from factcheck.storage.documents import Document
+from factcheck.storage.models import DRAFT, Article, FactCheck, Revision
+
+# An article page lists at most this many of its fact-checks.
+MAX_LISTED = 100
+
+OwnedT = TypeVar("OwnedT", Article, FactCheck)
+
+
+# --- who may see what ------------------------------------------------------------------------
+
+
+def article_for(actor: Actor | None, article_id: int) -> Article:
+    """The article if the viewer may see it; else 404, so other newsrooms' work stays unseen."""
+    article = store.get(Article, article_id)
+    viewer = actor.organization_id if actor else None
+    if article is None or not store.article_is_visible(article, viewer):
+        raise NotFound(f"No article {article_id}.")
+    return article
+
+
+def fact_check_for(actor: Actor | None, fact_check_id: int) -> FactCheck:
+    check = store.get(FactCheck, fact_check_id)
+    if check is None or not _visible(check, actor):
+        raise NotFound(f"No fact-check {fact_check_id}.")
+    return check
+
+
+def owned_article(actor: Actor, article_id: int) -> Article:
+    return _owned(Article, actor, article_id, "article")
+
+
+def owned_fact_check(actor: Actor, fact_check_id: int) -> FactCheck:
+    return _owned(FactCheck, actor, fact_check_id, "fact-check")
+
+
+def _owned(model: type[OwnedT], actor: Actor, row_id: int, noun: str) -> OwnedT:
+    """The actor's own row; another organization's is as absent as a missing one."""
+    found = store.get(model, row_id)
+    if found is None or found.organization_id != actor.organization_id:
+        raise NotFound(f"No {noun} {row_id}.")
+    return found
+
+
+def _visible(check: FactCheck, actor: Actor | None) -> bool:
+    if check.status != DRAFT:
+        return True
+    return actor is not None and actor.organization_id == check.organization_id
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def list_articles(
+    actor: Actor | None, page: int, page_size: int, url: str | None = None
+) -> tuple[Sequence[Article], int]:
+    url_key = normalize(url) if url else None
+    viewer = actor.organization_id if actor else None
+    return store.articles(viewer, page, page_size, url_key=url_key)
+
+
+def list_fact_checks(
+    actor: Actor | None,
+    page: int,
+    page_size: int,
+    article_id: int | None = None,
+    status: str | None = None,
+    url: str | None = None,
+) -> tuple[Sequence[FactCheck], int]:
+    if article_id is not None:
+        article_for(actor, article_id)
+    url_key = normalize(url, keep_fragment=True) if url else None
+    where = store.FactCheckFilter(article_id, status, url_key)
+    return store.fact_checks(actor.organization_id if actor else None, page, page_size, where)
+
+
+def revisions(actor: Actor | None, fact_check_id: int) -> Sequence[Revision]:
+    check = fact_check_for(actor, fact_check_id)
+    return store.revisions(check.id)
+
+
+# --- public documents, cached ----------------------------------------------------------------
+
+
+def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
+    def build() -> Document:
+        check = fact_check_for(actor, fact_check_id)
+        body = serialize(FactCheckSchema().dump(check))
+        return Document(body, version_etag(check), "application/json", check.status != DRAFT)
+
+    return _cached(actor, names.fact_check(fact_check_id).json, build)
+
+
+def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
+    def build() -> Document:
+        check = fact_check_for(actor, fact_check_id)
+        rendered = claimreview.render(check)
+        return json_document(rendered, "application/ld+json", check.status != DRAFT)
+
+    return _cached(actor, names.fact_check(fact_check_id).claimreview, build)
+
+
+def article_claimreviews(actor: Actor | None, article_id: int) -> Document:
+    def build() -> Document:
+        article = article_for(actor, article_id)
+        checks = store.published_fact_checks_of_article(article.id)
+        rendered = [claimreview.render(check) for check in checks]
+        # What the article's own organization sees before anything is public is not cached.
+        return json_document(rendered, "application/ld+json", actor is None)
+
+    return _cached(actor, names.article(article_id).claimreviews, build)
+
+
+def organization_document(slug: str) -> Document:
+    def build() -> Document:
+        return json_document(OrganizationSchema().dump(organization(slug)))
+
+    return read_through.serve(names.organization(slug), build)
+
+
+def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Document:
+    return read_through.serve(name, build) if actor is None else build()
+
+
+# --- public pages: the web renders the HTML, these decide what it shows and cache it ---------
+
+
+def fact_check_page(fact_check_id: int, render: Callable[[FactCheck, Document], str]) -> Document:
+    """The page of a public fact-check, given its ClaimReview document to embed."""
+
+    def build() -> Document:
+        document = fact_check_claimreview(None, fact_check_id)
+        return html_document(render(fact_check_for(None, fact_check_id), document))
+
+    return read_through.serve(names.fact_check(fact_check_id).page, build)
+
+
+def fact_check_card(fact_check_id: int, render: Callable[[FactCheck], str]) -> Document:
+    def build() -> Document:
+        return html_document(render(fact_check_for(None, fact_check_id)))
+
+    return read_through.serve(names.fact_check(fact_check_id).card, build)
+
+
+def article_page(article_id: int, render: Callable[[Article, list[FactCheck]], str]) -> Document:
+    """The page of an article, with its public fact-checks in reading order."""
+
+    def build() -> Document:
+        found = article_for(None, article_id)
+        checks, _ = list_fact_checks(None, 1, MAX_LISTED, article_id=found.id)
+        in_reading_order = sorted(
+            checks, key=lambda c: (c.quote_offset is None, c.quote_offset, c.id)
+        )
+        return html_document(render(found, in_reading_order))
+
+    return read_through.serve(names.article(article_id).page, build)

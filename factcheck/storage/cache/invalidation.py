@@ -1,0 +1,102 @@
+"""Durable invalidation: a write's stale documents leave Redis even when Redis missed the write.
+
+A write records the names it makes stale in its own transaction (a `cache_invalidations` row) and
+drops them from Redis after the commit, then deletes the row. Whatever Redis missed (it was down,
+paused, or the process died right after the commit) is replayed from the rows: before this
+process trusts Redis again (the breaker's recovery hook) and, for other processes and crashed
+writers, by a sweep every CACHE_REPLAY_INTERVAL seconds.
+"""
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from flask import Flask, current_app
+
+from factcheck.storage import cache, records, store
+from factcheck.storage.cache.daemon import Daemon
+from factcheck.storage.models import CacheInvalidation
+
+log = logging.getLogger(__name__)
+
+REPLAY_BATCH = 500
+SWEEP = "factcheck.replay"
+
+
+def record(names: Iterable[str]) -> None:
+    """Inside a unit of work: these documents must go once it commits, and will, even if Redis
+    misses it now."""
+    unique = sorted(set(names))
+    row = CacheInvalidation(names=" ".join(unique))
+    store.add(row)
+    store.flush()
+    record_id = row.id
+    store.after_commit(lambda: _drop(record_id, unique))
+
+
+def _drop(record_id: int, names: list[str]) -> None:
+    """After the commit: drop the documents from Redis, then the record; keep it if Redis failed."""
+    start_sweep()
+    if not cache.expire(names):
+        return
+    try:
+        records.drop_cache_invalidations([record_id])
+    except Exception as error:
+        # The write is committed and Redis has dropped its documents; a record left behind only
+        # costs one more (harmless) replay, so the write must not fail for it.
+        store.rollback()
+        log.warning("could not remove a replayed cache invalidation: %s", error)
+
+
+def replay() -> int:
+    """Drop every document of every recorded invalidation; the number of records replayed."""
+    pending = records.cache_invalidations(REPLAY_BATCH)
+    if not pending:
+        return 0
+    names = {name for row in pending for name in row.names.split()}
+    if not cache.expire(sorted(names)):
+        return 0
+    records.drop_cache_invalidations([row.id for row in pending])
+    return len(pending)
+
+
+def _recover() -> None:
+    """The cache's recovery hook: replay everything, or fail so the cache stays untrusted."""
+    try:
+        while replay() == REPLAY_BATCH:
+            pass
+    except Exception:
+        store.rollback()
+        raise
+
+
+class Sweep:
+    """Replays records that no request of this process would: another process's, or a crashed
+    writer's. Runs in every serving process, so a lost invalidation is found within `interval`.
+    Started by the first document read or write, so CLI commands and forks start none."""
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app, self.interval = app, interval
+        self.stop = threading.Event()
+        self.daemon = Daemon(self._run, "cache-replay")
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            with self.app.app_context():
+                try:
+                    _recover()
+                except Exception as error:
+                    log.warning("replaying cache invalidations failed: %s", error)
+
+
+def init_app(app: Flask) -> None:
+    cache.on_recovery(app, _recover)
+    interval = float(app.config.get("CACHE_REPLAY_INTERVAL", 0))
+    if app.config.get("REDIS_URL") and interval > 0:
+        app.extensions[SWEEP] = Sweep(app, interval)
+
+
+def start_sweep() -> None:
+    sweep: Sweep | None = current_app.extensions.get(SWEEP)
+    if sweep is not None:
+        sweep.daemon.ensure_started()

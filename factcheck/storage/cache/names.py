@@ -1,0 +1,50 @@
+"""Every cached document's name, in one place: reads fill under these names, writes drop them.
+
+A name is what follows `doc:`, `gen:` and `lease:` in Redis (see scripts.py). A write drops every
+document that shows what it changed; the lists at the end say which those are, and grow by
+themselves when a document is added to a family here.
+"""
+
+from collections.abc import Iterable
+from typing import NamedTuple
+from urllib.parse import quote
+
+
+class FactCheckNames(NamedTuple):
+    json: str
+    claimreview: str
+    page: str
+    card: str
+
+
+class ArticleNames(NamedTuple):
+    claimreviews: str
+    page: str
+
+
+def fact_check(fact_check_id: int) -> FactCheckNames:
+    return FactCheckNames(
+        json=f"fc:{fact_check_id}:json",
+        claimreview=f"fc:{fact_check_id}:ld",
+        page=f"page:fc:{fact_check_id}",
+        card=f"page:fc:{fact_check_id}:embed",
+    )
+
+
+def article(article_id: int) -> ArticleNames:
+    return ArticleNames(claimreviews=f"article:{article_id}:ld", page=f"page:article:{article_id}")
+
+
+def organization(slug: str) -> str:
+    return f"org:{quote(slug, safe='')}"
+
+
+def showing_fact_check(fact_check_id: int, article_id: int) -> list[str]:
+    """The fact-check's own documents, and its article's, which list it."""
+    return [*fact_check(fact_check_id), *article(article_id)]
+
+
+def showing_article(article_id: int, fact_check_ids: Iterable[int]) -> list[str]:
+    """The article's documents, and those of each of its fact-checks, which show the article."""
+    shown = [name for fact_check_id in fact_check_ids for name in fact_check(fact_check_id)]
+    return [*article(article_id), *shown]

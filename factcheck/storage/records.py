@@ -1,0 +1,117 @@
+"""Bookkeeping rows that are not resources: Idempotency-Key records, cache invalidations, and
+each fact-check's place in the feed. Queries only; store.unit_of_work commits."""
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import insert, select, text
+from sqlalchemy import update as update_rows
+from sqlalchemy.exc import SQLAlchemyError
+
+from factcheck.problems import Conflict
+from factcheck.storage import store
+from factcheck.storage.db import db
+from factcheck.storage.models import CacheInvalidation, FactCheck, FeedEntry, IdempotencyRecord
+
+log = logging.getLogger(__name__)
+
+# Any constant: the advisory lock that orders feed writers on PostgreSQL.
+FEED_LOCK = 0x66656564
+
+
+def reserve_idempotency_key(record: IdempotencyRecord) -> int | None:
+    """Insert the reservation in a transaction of its own; None when the key is taken.
+
+    The INSERT against the unique constraint is what serializes duplicates: PostgreSQL makes a
+    second insert wait for the first to commit, SQLite's BEGIN IMMEDIATE queues writers.
+    """
+    try:
+        with store.unit_of_work():
+            db.session.add(record)
+            db.session.flush()
+            record_id = record.id
+    except Conflict:
+        return None
+    return record_id
+
+
+def idempotency_record(api_key_id: int, key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def complete_idempotency_key(
+    record_id: int, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Keep the response for replay. The write itself is committed already, so a failure here
+    is logged, not raised: the client still gets its answer."""
+    try:
+        with store.unit_of_work():
+            db.session.execute(
+                update_rows(IdempotencyRecord)
+                .where(IdempotencyRecord.id == record_id)
+                .values(status=status, headers=headers, body=body)
+            )
+    except SQLAlchemyError:
+        log.exception("could not store the response for idempotency record %s", record_id)
+
+
+def release_idempotency_key(record_id: int) -> None:
+    """Drop a reservation whose request failed (the unit of work starts by rolling back whatever
+    that request left unflushed)."""
+    with store.unit_of_work():
+        db.session.execute(delete_rows(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+
+
+def purge_idempotency_keys(created_before: datetime) -> int:
+    with store.unit_of_work():
+        result = db.session.execute(
+            delete_rows(IdempotencyRecord).where(IdempotencyRecord.date_created < created_before)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def cache_invalidations(limit: int) -> Sequence[CacheInvalidation]:
+    return db.session.scalars(
+        select(CacheInvalidation).order_by(CacheInvalidation.id).limit(limit)
+    ).all()
+
+
+def drop_cache_invalidations(ids: Sequence[int]) -> None:
+    """Gone already is fine: two processes may replay the same record."""
+    with store.unit_of_work():
+        db.session.execute(delete_rows(CacheInvalidation).where(CacheInvalidation.id.in_(ids)))
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+
+def record_feed_change(fact_check_id: int) -> None:
+    """Move the fact-check to the end of the feed, in the caller's transaction.
+
+    A mirror reads past the last sequence it saw, so a sequence must never become visible after a
+    higher one. SQLite has one writer at a time; on PostgreSQL an advisory lock held to commit
+    makes feed writers take and commit their sequences in order.
+    """
+    if store.dialect() == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    db.session.execute(delete_rows(FeedEntry).where(FeedEntry.fact_check_id == fact_check_id))
+    db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
+
+
+def feed_page(after: int, limit: int) -> Sequence[tuple[int, FactCheck]]:
+    """Fact-checks whose latest change comes after sequence `after`, in change order."""
+    rows = db.session.execute(
+        select(FeedEntry.sequence, FactCheck)
+        .options(*store.rendering_only())
+        .join(FactCheck, FactCheck.id == FeedEntry.fact_check_id)
+        .where(FeedEntry.sequence > after)
+        .order_by(FeedEntry.sequence)
+        .limit(limit)
+    ).unique()
+    return [(sequence, check) for sequence, check in rows]

@@ -1,0 +1,278 @@
+"""The database session's owner: the unit of work, and the queries of resources.
+
+A use case that writes runs inside `unit_of_work()`: one transaction, begun for writing and
+committed once, here, the only commit in the service. records.py (bookkeeping rows) and
+search_index.py (full-text queries) query and add through the same session, inside units of work.
+"""
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from factcheck.problems import Conflict, PreconditionFailed
+from factcheck.storage.db import db, writing
+from factcheck.storage.models import (
+    PUBLISHED,
+    RETRACTED,
+    ApiKey,
+    Article,
+    FactCheck,
+    FeedEntry,
+    Organization,
+    Revision,
+)
+
+log = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT")
+
+# The callbacks of the unit of work in progress, run after its commit; None outside one.
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "factcheck_after_commit", default=None
+)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One use case's transaction: begun for writing, committed at the end, rolled back on error.
+
+    Re-entrant: a use case called by another (the seed publishing what it created) joins the
+    outer unit. Races the database settles become the client's errors: a lost version race 412,
+    a unique constraint 409.
+    """
+    if _after_commit.get() is not None:
+        yield
+        return
+    # Start from a clean session: a read transaction may be open (the API key was looked up),
+    # and the write must begin as one (SQLite locks at BEGIN IMMEDIATE, so writers queue).
+    db.session.rollback()
+    callbacks: list[Callable[[], None]] = []
+    unit, write = _after_commit.set(callbacks), writing.set(True)
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise PreconditionFailed(
+            "Someone else changed this resource first; fetch it again."
+        ) from None
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Conflict(f"The change conflicts with stored data: {error.orig}") from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _after_commit.reset(unit)
+        writing.reset(write)
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the unit of work in progress has committed (never if it fails)."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        raise RuntimeError("after_commit outside a unit of work")
+    callbacks.append(callback)
+
+
+def get(model: type[ModelT], primary_key: int) -> ModelT | None:
+    return db.session.get(model, primary_key)
+
+
+def add(instance: Any) -> None:
+    db.session.add(instance)
+
+
+def delete(instance: Any) -> None:
+    db.session.delete(instance)
+
+
+def flush() -> None:
+    """Send pending changes now (ids, the versioned UPDATE); a lost race is raised here as at
+    commit."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise PreconditionFailed(
+            "Someone else changed this resource first; fetch it again."
+        ) from None
+
+
+def rollback() -> None:
+    db.session.rollback()
+
+
+def organization_by_slug(slug: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def api_key_by_prefix(prefix: str) -> ApiKey | None:
+    return db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+
+
+def article_by_url_key(organization_id: int, url_key: str) -> Article | None:
+    return db.session.scalar(
+        select(Article).where(
+            Article.organization_id == organization_id, Article.url_key == url_key
+        )
+    )
+
+
+def article_by_headline(organization_id: int, headline: str) -> Article | None:
+    return db.session.scalar(
+        select(Article)
+        .where(Article.organization_id == organization_id, Article.headline == headline)
+        .order_by(Article.id)
+        .limit(1)
+    )
+
+
+def fact_check_by_url_key(organization_id: int, url_key: str) -> FactCheck | None:
+    return db.session.scalar(
+        select(FactCheck).where(
+            FactCheck.organization_id == organization_id, FactCheck.url_key == url_key
+        )
+    )
+
+
+def _public_fact_check() -> ColumnElement[bool]:
+    return FactCheck.status.in_((PUBLISHED, RETRACTED))
+
+
+def _visible_article(organization_id: int | None) -> ColumnElement[bool]:
+    """An article is public once one of its fact-checks is; its own organization always sees it."""
+    public = exists().where(FactCheck.article_id == Article.id, _public_fact_check())
+    if organization_id is None:
+        return public
+    return or_(Article.organization_id == organization_id, public)
+
+
+def _visible_fact_check(organization_id: int | None) -> ColumnElement[bool]:
+    if organization_id is None:
+        return _public_fact_check()
+    return or_(FactCheck.organization_id == organization_id, _public_fact_check())
+
+
+def article_is_visible(article: Article, organization_id: int | None) -> bool:
+    query = select(exists().where(Article.id == article.id, _visible_article(organization_id)))
+    return bool(db.session.scalar(query))
+
+
+def articles(
+    viewer_organization_id: int | None, page: int, page_size: int, url_key: str | None = None
+) -> tuple[Sequence[Article], int]:
+    query = select(Article).where(_visible_article(viewer_organization_id))
+    if url_key is not None:
+        query = query.where(Article.url_key == url_key)
+    return _page(query.order_by(Article.id), page, page_size)
+
+
+@dataclass(frozen=True)
+class FactCheckFilter:
+    """What a list of fact-checks is narrowed to; None leaves a criterion open."""
+
+    article_id: int | None = None
+    status: str | None = None
+    url_key: str | None = None
+
+
+def fact_checks(
+    viewer_organization_id: int | None,
+    page: int,
+    page_size: int,
+    where: FactCheckFilter = FactCheckFilter(),
+) -> tuple[Sequence[FactCheck], int]:
+    query = select(FactCheck).where(_visible_fact_check(viewer_organization_id))
+    if where.article_id is not None:
+        query = query.where(FactCheck.article_id == where.article_id)
+    if where.status is not None:
+        query = query.where(FactCheck.status == where.status)
+    if where.url_key is not None:
+        query = query.where(FactCheck.url_key == where.url_key)
+    return _page(query.order_by(FactCheck.id), page, page_size)
+
+
+def fact_checks_of_article(article_id: int) -> Sequence[FactCheck]:
+    """All of them, drafts included: for checks and invalidation, never for display."""
+    return db.session.scalars(
+        select(FactCheck).where(FactCheck.article_id == article_id).order_by(FactCheck.id)
+    ).all()
+
+
+def published_fact_checks_of_article(article_id: int) -> Sequence[FactCheck]:
+    return db.session.scalars(
+        select(FactCheck)
+        .where(FactCheck.article_id == article_id, FactCheck.status == PUBLISHED)
+        .order_by(FactCheck.quote_offset, FactCheck.id)
+    ).all()
+
+
+def fact_check_count(article_id: int) -> int:
+    query = select(func.count()).select_from(FactCheck).where(FactCheck.article_id == article_id)
+    return db.session.scalar(query) or 0
+
+
+def revisions(fact_check_id: int) -> Sequence[Revision]:
+    return db.session.scalars(
+        select(Revision).where(Revision.fact_check_id == fact_check_id).order_by(Revision.version)
+    ).all()
+
+
+def _page(query: Select[Any], page: int, page_size: int) -> tuple[Sequence[Any], int]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique().all()
+    return items, total or 0
+
+
+def organizations() -> Sequence[Organization]:
+    return db.session.scalars(select(Organization).order_by(Organization.id)).all()
+
+
+def bulk_insert_published(
+    articles: list[dict[str, Any]], fact_checks: list[dict[str, Any]]
+) -> None:
+    """Insert generated rows in a few statements; each fact-check names its article by index.
+
+    The search index follows through the migration's triggers; the feed gets the new
+    fact-checks in id order. One commit for the batch, then fresh planner statistics.
+    """
+    with unit_of_work():
+        article_ids = db.session.scalars(
+            insert(Article).returning(Article.id, sort_by_parameter_order=True), articles
+        ).all()
+        before = db.session.scalar(select(func.max(FactCheck.id))) or 0
+        rows = [
+            {**{k: v for k, v in row.items() if k != "article_index"}, "article_id": article_ids[i]}
+            for row, i in ((row, row["article_index"]) for row in fact_checks)
+        ]
+        db.session.execute(insert(FactCheck), rows)
+        db.session.execute(
+            insert(FeedEntry).from_select(
+                ["fact_check_id"],
+                select(FactCheck.id).where(FactCheck.id > before).order_by(FactCheck.id),
+            )
+        )
+    if dialect() == "postgresql":
+        # Fresh statistics, so the planner sees how common each word now is (search_index.ranked
+        # relies on it to walk ids backwards for common words); autovacuum would lag a bulk load.
+        with unit_of_work():
+            db.session.execute(text("ANALYZE fact_checks"))
+
+
+def rendering_only() -> tuple[Any, ...]:
+    """Lists render ClaimReviews and summaries, never the article's full text (up to 200 kB)."""
+    return (joinedload(FactCheck.article).defer(Article.text),)
+
+
+def dialect() -> str:
+    return db.session.get_bind().dialect.name

@@ -1,0 +1,32 @@
+"""HTTP only: requests in, responses out. Views call core use cases; nothing here is imported by
+core or storage.
+
+The order of init_app below matters: Flask runs after_request hooks in reverse order of
+registration, so the request log (first) sees the final response, and metrics (last) wraps every
+route registered before it.
+"""
+
+from flask import Flask
+
+from factcheck.web import (
+    api,
+    cors,
+    errors,
+    health,
+    metrics,
+    openapi,
+    pages,
+    rate_limits,
+    request_log,
+)
+
+
+def init_app(app: Flask) -> None:
+    request_log.init_app(app)
+    api.init_app(app, openapi.init_app(app))
+    pages.init_app(app)
+    errors.init_app(app)  # after flask-smorest's Api, so that these handlers replace its own
+    rate_limits.init_app(app, api.LIMITED)
+    cors.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)

@@ -1,0 +1,21 @@
+"""The JSON API under /api/v1: one blueprint per resource family, each view a few lines that
+parse with a schema, make one use-case call and shape the response."""
+
+from flask import Flask
+from flask_smorest import Api
+
+from factcheck.web.api import articles, fact_checks, feed, organizations, search
+from factcheck.web.api.blueprint import MAX_ID, IdConverter
+
+# The blueprints the rate limits cover (writes per key, reads per address).
+LIMITED = (organizations.blp, articles.blp, fact_checks.blp)
+BLUEPRINTS = (*LIMITED, search.blp, feed.blp)
+
+
+def init_app(app: Flask, openapi: Api) -> None:
+    app.url_map.converters["id"] = IdConverter
+    openapi.register_converter(
+        IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
+    for blueprint in BLUEPRINTS:
+        openapi.register_blueprint(blueprint)

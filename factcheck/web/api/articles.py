@@ -1,0 +1,110 @@
+"""Articles: the news pieces whose claims are checked, and their fact-checks."""
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from factcheck.core import articles, drafting, reads
+from factcheck.core.documents import version_etag
+from factcheck.schemas.articles import ArticleListArgsSchema, ArticleSchema, ArticleSummarySchema
+from factcheck.schemas.claimreview import ClaimReviewSchema
+from factcheck.schemas.fact_checks import FactCheckSchema
+from factcheck.schemas.fields import PageArgsSchema, for_patch
+from factcheck.web import auth, idempotency, responses
+from factcheck.web.api.blueprint import (
+    IF_MATCH_DOC,
+    POST_DOC,
+    WRITE_DOC,
+    ApiBlueprint,
+    public_first,
+)
+
+blp = ApiBlueprint("articles", __name__, "News articles and the fact-checks of their claims")
+idempotency.attach(blp)
+
+
+@blp.route("/articles")
+class ArticleCollection(MethodView):
+    @blp.arguments(ArticleListArgsSchema, location="query")
+    @blp.response(200, ArticleSummarySchema(many=True))
+    @blp.doc(security=auth.OPTIONAL_SECURITY)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List articles, or find one by its URL with `?url=`"""
+        actor = auth.actor_from_header()
+        items, total = reads.list_articles(
+            actor, args["page"], args["page_size"], url=args.get("url")
+        )
+        return responses.paged(items, total, args)
+
+    @blp.arguments(ArticleSchema)
+    @blp.response(201, ArticleSchema)
+    @blp.doc(**POST_DOC)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a news article whose claims will be checked"""
+        article = articles.create_article(auth.require("write"), data)
+        location = url_for("articles.ArticleResource", article_id=article.id)
+        return responses.created(article, location)
+
+
+@blp.route("/articles/<id:article_id>")
+class ArticleResource(MethodView):
+    @blp.response(200, ArticleSchema)
+    @blp.doc(security=auth.OPTIONAL_SECURITY)
+    def get(self, article_id: int) -> Any:
+        """Show an article"""
+        article = reads.article_for(auth.actor_from_header(), article_id)
+        return responses.conditional(article, version_etag(article), responses.PRIVATE)
+
+    @blp.arguments(for_patch(ArticleSchema))
+    @blp.response(200, ArticleSchema)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    def patch(self, data: dict[str, Any], article_id: int) -> Any:
+        """Change some fields of an article"""
+        article = articles.update_article(
+            auth.require("write"),
+            article_id,
+            responses.expected_version("article", article_id),
+            data,
+        )
+        return responses.written(article)
+
+    @blp.response(204)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    def delete(self, article_id: int) -> Any:
+        """Delete an article that has no fact-checks"""
+        articles.delete_article(
+            auth.require("write"), article_id, responses.expected_version("article", article_id)
+        )
+
+
+@blp.route("/articles/<id:article_id>/fact-checks")
+class ArticleFactChecks(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, FactCheckSchema(many=True))
+    @blp.doc(security=auth.OPTIONAL_SECURITY)
+    def get(self, args: dict[str, Any], article_id: int) -> Any:
+        """List the fact-checks of an article"""
+        items, total = reads.list_fact_checks(
+            auth.actor_from_header(), args["page"], args["page_size"], article_id=article_id
+        )
+        return responses.paged(items, total, args)
+
+    @blp.arguments(FactCheckSchema)
+    @blp.response(201, FactCheckSchema)
+    @blp.doc(**POST_DOC)
+    def post(self, data: dict[str, Any], article_id: int) -> Any:
+        """Add a draft fact-check of one claim in the article"""
+        check = drafting.create_fact_check(auth.require("write"), article_id, data)
+        location = url_for("fact_checks.FactCheckResource", fact_check_id=check.id)
+        return responses.created(check, location)
+
+
+@blp.route("/articles/<id:article_id>/claimreview")
+class ArticleClaimReviews(MethodView):
+    @blp.response(200, ClaimReviewSchema(many=True), content_type="application/ld+json")
+    def get(self, article_id: int) -> Any:
+        """The article's published fact-checks as a JSON array of ClaimReview"""
+        return responses.document(
+            public_first(lambda actor: reads.article_claimreviews(actor, article_id))
+        )

@@ -1,0 +1,124 @@
+"""Fact-checks: read, edit, publish, retract, their history and their ClaimReview."""
+
+from typing import Any
+
+from flask.views import MethodView
+
+from factcheck.core import drafting, publishing, reads
+from factcheck.schemas.claimreview import ClaimReviewSchema
+from factcheck.schemas.fact_checks import (
+    FactCheckListArgsSchema,
+    FactCheckPatchSchema,
+    FactCheckSchema,
+    PublicationSchema,
+    PublishSchema,
+    RetractSchema,
+    RevisionSchema,
+)
+from factcheck.schemas.fields import for_patch
+from factcheck.storage.documents import Document
+from factcheck.web import auth, idempotency, responses
+from factcheck.web.api.blueprint import (
+    IF_MATCH_DOC,
+    POST_IF_MATCH_DOC,
+    WRITE_DOC,
+    ApiBlueprint,
+    public_first,
+)
+
+blp = ApiBlueprint("fact_checks", __name__, "Fact-checks: a claim, its verdict and the evidence")
+idempotency.attach(blp)
+
+
+def expected_version(fact_check_id: int) -> int | None:
+    return responses.expected_version("fact-check", fact_check_id)
+
+
+@blp.route("/fact-checks")
+class FactCheckCollection(MethodView):
+    @blp.doc(security=auth.OPTIONAL_SECURITY)
+    @blp.arguments(FactCheckListArgsSchema, location="query")
+    @blp.response(200, FactCheckSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """List fact-checks, or find one by its page URL with `?url=`"""
+        actor = auth.actor_from_header()
+        found = reads.list_fact_checks(
+            actor, args["page"], args["page_size"], status=args.get("status"), url=args.get("url")
+        )
+        return responses.paged(*found, args)
+
+
+@blp.route("/fact-checks/<id:fact_check_id>")
+class FactCheckResource(MethodView):
+    @blp.response(200, FactCheckSchema)
+    @blp.doc(security=auth.OPTIONAL_SECURITY)
+    def get(self, fact_check_id: int) -> Any:
+        """Show a fact-check (drafts only to their own organization)"""
+        return responses.document(
+            public_first(lambda actor: reads.fact_check_document(actor, fact_check_id))
+        )
+
+    @blp.arguments(for_patch(FactCheckPatchSchema))
+    @blp.response(200, FactCheckSchema)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    def patch(self, data: dict[str, Any], fact_check_id: int) -> Any:
+        """Change a fact-check; a published verdict changes only with a `correction` note"""
+        check = drafting.update_fact_check(
+            auth.require("write"), fact_check_id, expected_version(fact_check_id), data
+        )
+        return responses.written(check)
+
+    @blp.response(204)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    def delete(self, fact_check_id: int) -> Any:
+        """Delete a draft (published fact-checks are retracted instead)"""
+        drafting.delete_fact_check(
+            auth.require("write"), fact_check_id, expected_version(fact_check_id)
+        )
+
+
+@blp.route("/fact-checks/<id:fact_check_id>/publish")
+class FactCheckPublish(MethodView):
+    @blp.arguments(PublishSchema, required=False)
+    @blp.response(200, PublicationSchema)
+    @blp.doc(**POST_IF_MATCH_DOC)
+    def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
+        """Publish a draft that passes the ClaimReview profile (422 lists what fails)"""
+        publication = publishing.publish(
+            auth.require("publish"), fact_check_id, expected_version(fact_check_id)
+        )
+        _, headers = responses.written(publication.fact_check)
+        return publication, headers
+
+
+@blp.route("/fact-checks/<id:fact_check_id>/retract")
+class FactCheckRetract(MethodView):
+    @blp.arguments(RetractSchema)
+    @blp.response(200, FactCheckSchema)
+    @blp.doc(**POST_IF_MATCH_DOC)
+    def post(self, data: dict[str, Any], fact_check_id: int) -> Any:
+        """Retract a published fact-check; it stays readable with the note"""
+        check = publishing.retract(
+            auth.require("publish"), fact_check_id, expected_version(fact_check_id), data["note"]
+        )
+        return responses.written(check)
+
+
+@blp.route("/fact-checks/<id:fact_check_id>/revisions")
+class FactCheckRevisions(MethodView):
+    @blp.response(200, RevisionSchema(many=True))
+    @blp.doc(security=auth.OPTIONAL_SECURITY)
+    def get(self, fact_check_id: int) -> Any:
+        """Every stored change of a fact-check: who, when, what"""
+        return reads.revisions(auth.actor_from_header(), fact_check_id)
+
+
+@blp.route("/fact-checks/<id:fact_check_id>/claimreview")
+class FactCheckClaimReview(MethodView):
+    @blp.response(200, ClaimReviewSchema, content_type="application/ld+json")
+    def get(self, fact_check_id: int) -> Any:
+        """The fact-check as schema.org ClaimReview JSON-LD"""
+        document: Document = public_first(
+            lambda actor: reads.fact_check_claimreview(actor, fact_check_id)
+        )
+        return responses.document(document)

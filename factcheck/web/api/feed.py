@@ -1,0 +1,28 @@
+"""The feed: every public change, in order, for mirrors polling with `?since=`."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
+from flask.views import MethodView
+
+from factcheck.core import feed
+from factcheck.schemas.discovery import DataFeedSchema, FeedArgsSchema
+from factcheck.web import responses
+from factcheck.web.api.blueprint import ApiBlueprint
+
+blp = ApiBlueprint("feed", __name__, "A DataFeed of published ClaimReviews, for mirrors")
+
+
+@blp.route("/feed")
+class Feed(MethodView):
+    @blp.arguments(FeedArgsSchema, location="query")
+    @blp.response(200, DataFeedSchema, content_type="application/ld+json")
+    def get(self, args: dict[str, Any]) -> Any:
+        """schema.org DataFeed of published and retracted ClaimReviews, in change order"""
+        document, cursor, full = feed.page(args.get("since"), args["page_size"])
+        response = responses.document(document)
+        if full:
+            query = urlencode({"since": cursor, "pageSize": args["page_size"]})
+            response.headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
+        return response

@@ -1,0 +1,58 @@
+"""The verdict placed on the organization's rating scale: its labels, and a colour per position."""
+
+from dataclasses import dataclass
+
+from factcheck.storage.models import FactCheck
+
+# The number of steps drawn one by one; a wider scale shows its numbers instead.
+MAX_DRAWN_STEPS = 11
+TONES = 4
+
+
+@dataclass(frozen=True)
+class Step:
+    value: int
+    label: str
+    tone: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str
+    tone: str
+    value: int | None
+    worst: int | None
+    best: int | None
+    steps: list[Step]
+
+    @property
+    def worst_label(self) -> str | None:
+        return self.steps[0].label if self.steps else None
+
+    @property
+    def best_label(self) -> str | None:
+        return self.steps[-1].label if self.steps else None
+
+
+def verdict(check: FactCheck) -> Verdict:
+    """The rating placed on the organization's scale: its labels, and a colour per position."""
+    scale = check.organization.rating_scale or {}
+    labels = {item["ratingValue"]: item["alternateName"] for item in scale.get("labels", [])}
+    worst = check.worst_rating if check.worst_rating is not None else scale.get("worstRating")
+    best = check.best_rating if check.best_rating is not None else scale.get("bestRating")
+    steps: list[Step] = []
+    current = check.rating_value
+    if isinstance(worst, int) and isinstance(best, int) and 0 < best - worst < MAX_DRAWN_STEPS:
+        steps = [
+            Step(step, labels.get(step, str(step)), _tone(step, worst, best), step == current)
+            for step in range(worst, best + 1)
+        ]
+    value, tone = check.rating_value, "tone-off"
+    if value is not None and isinstance(worst, int) and isinstance(best, int) and best > worst:
+        tone = _tone(value, worst, best)
+    return Verdict(check.alternate_name or "", tone, value, worst, best, steps)
+
+
+def _tone(value: int, worst: int, best: int) -> str:
+    return f"tone-{round((value - worst) / (best - worst) * TONES)}"
