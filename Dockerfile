@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /srv
 COPY pyproject.toml README.md ./
 COPY factcheck ./factcheck
-RUN pip install --no-cache-dir '.[postgres]' \
+RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin factcheck
 COPY app.py gunicorn.conf.py ./
 COPY seeds ./seeds
