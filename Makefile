@@ -17,16 +17,19 @@ LOCK_FLAGS := --quiet --universal --python-version 3.11 --generate-hashes \
 
 .PHONY: run serve test lint lock schemas clean
 
-$(BIN)/python:
+# The venv holds exactly requirements-dev.lock, so it is made anew whenever the lock changes:
+# every file checked against its hash, no resolver run, no uv needed.
+$(VENV)/.locked: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-
-# The venv installs exactly requirements-dev.lock, every file checked against its hash, then the
-# project itself without dependencies; no resolver runs and uv is not needed.
-$(VENV)/.installed: requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+# Then the project itself, editable and without dependencies, built by the lock's setuptools.
+$(VENV)/.installed: $(VENV)/.locked requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
