@@ -8,9 +8,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BIND=0.0.0.0:8000
 
 WORKDIR /srv
+# Exactly requirements.lock, every file checked against its hash (the installer pinned as in the
+# Makefile), then the package itself without dependencies, built by the lock's setuptools.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir pip==26.3 \
+    && pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY factcheck ./factcheck
-RUN pip install --no-cache-dir '.[postgres]' \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin factcheck
 COPY app.py gunicorn.conf.py ./
 COPY seeds ./seeds

@@ -9,18 +9,45 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export FLASK_APP := app
+# The installer and the lock tool are pinned like everything else.
+PIP_VERSION := 26.3
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock'
 
-.PHONY: run serve test lint schemas clean
+.PHONY: run serve test lint lock schemas clean
 
-$(BIN)/python:
+# The venv holds exactly requirements-dev.lock, so it is made anew whenever the lock changes:
+# every file checked against its hash, no resolver run, no uv needed.
+$(VENV)/.locked: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# Then the project itself, editable and without dependencies, built by the lock's setuptools.
+$(VENV)/.installed: $(VENV)/.locked requirements-dev.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Regenerate both lock files from pyproject.toml with a pinned uv, in a throwaway venv. An
+# existing lock's versions are kept where pyproject.toml still allows them; to move on, e.g.
+# `make lock LOCK_ARGS=--upgrade` or `make lock LOCK_ARGS='--upgrade-package flask'`.
+# requirements-dev.lock: the runtime dependencies, the dev extra and the build backend
+# ([build-system] requires, for --no-build-isolation). requirements.lock, for the image: the
+# runtime dependencies and the build backend, at the dev lock's versions.
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT \
+	&& $(PYTHON) -m venv "$$tmp" \
+	&& "$$tmp/bin/python" -m pip install --quiet uv==$(UV_VERSION) \
+	&& build=$$($(PYTHON) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))') \
+	&& echo "$$build" | "$$tmp/bin/uv" pip compile $(LOCK_FLAGS) --extra dev $(LOCK_ARGS) \
+		pyproject.toml - -o requirements-dev.lock \
+	&& echo "$$build" | "$$tmp/bin/uv" pip compile $(LOCK_FLAGS) -c requirements-dev.lock \
+		pyproject.toml - -o requirements.lock
 
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade

@@ -67,3 +67,15 @@ def test_database_data_lives_in_a_named_volume() -> None:
     volumes = document["services"]["postgres"]["volumes"]
     named = [volume.split(":")[0] for volume in volumes]
     assert named and all(name in document["volumes"] for name in named)
+
+
+def test_image_installs_the_lock_with_hashes_then_the_package_alone() -> None:
+    runs = re.findall(r"^RUN ((?:.*\\\n)*.*)$", dockerfile(), re.MULTILINE)
+    commands = [c.strip() for run in runs for c in run.replace("\\\n", " ").split("&&")]
+    installs = [c for c in commands if c.startswith("pip install")]
+    pip_pin = re.search(r"^PIP_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert pip_pin
+    assert installs[0].split()[-1] == f"pip=={pip_pin.group(1)}", "the Makefile's pip"
+    assert "--require-hashes -r requirements.lock" in installs[1]
+    assert installs[2].endswith("--no-deps --no-build-isolation .")
+    assert len(installs) == 3, installs
