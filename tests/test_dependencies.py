@@ -23,7 +23,7 @@ SOURCES = [*sorted((ROOT / "factcheck").rglob("*.py")), ROOT / "gunicorn.conf.py
 # Declared runtime dependencies that no module imports, and what uses them. (Packages that come
 # in through an extra, hiredis for redis[hiredis] and psycopg-binary for psycopg[binary], are
 # not declared names, so they need no entry; flask-swagger-ui counts as imported because
-# factcheck/docs.py looks it up with importlib.util.find_spec.)
+# factcheck/web/openapi.py looks it up with importlib.util.find_spec.)
 USED_WITHOUT_IMPORT = {
     # SQLAlchemy's postgresql+psycopg dialect imports it; settings.py rewrites postgresql:// URLs.
     "psycopg": "the PostgreSQL driver",
