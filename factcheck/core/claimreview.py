@@ -29,7 +29,8 @@ def render(fact_check: FactCheck) -> dict[str, Any]:
         "citation": [_citation(item) for item in fact_check.evidence],
         "correction": _corrections(fact_check),
     }
-    return _without_empty(document)
+    rendered: dict[str, Any] = _without_empty(document)
+    return rendered
 
 
 def _organization(organization: Organization) -> dict[str, Any]:

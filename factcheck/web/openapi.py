@@ -48,7 +48,7 @@ OPENAPI_SETTINGS = {
 }
 
 
-class ProblemApi(Api):
+class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest is untyped
     """flask-smorest documents errors as application/json; ours are problem+json."""
 
     ERROR_SCHEMA = ProblemSchema

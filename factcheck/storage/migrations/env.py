@@ -1,5 +1,6 @@
 import logging
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from flask import current_app
@@ -15,13 +16,14 @@ if config.config_file_name is not None:
 logger = logging.getLogger("alembic.env")
 
 
-def get_engine():
+def get_engine() -> Any:
     return current_app.extensions["migrate"].db.engine
 
 
-def get_engine_url():
+def get_engine_url() -> str:
     try:
-        return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
+        url: str = get_engine().url.render_as_string(hide_password=False)
+        return url.replace("%", "%%")
     except AttributeError:
         return str(get_engine().url).replace("%", "%%")
 
@@ -39,13 +41,13 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
-def get_metadata():
+def get_metadata() -> Any:
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
     return target_db.metadata
 
 
-def run_migrations_offline():
+def run_migrations_offline() -> None:
     """Run migrations in 'offline' mode.
 
     This configures the context with just a URL
@@ -64,7 +66,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def run_migrations_online():
+def run_migrations_online() -> None:
     """Run migrations in 'online' mode.
 
     In this scenario we need to create an Engine
@@ -75,7 +77,7 @@ def run_migrations_online():
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
+    def process_revision_directives(context: Any, revision: Any, directives: Any) -> None:
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]
             if script.upgrade_ops.is_empty():

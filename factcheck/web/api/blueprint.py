@@ -34,7 +34,7 @@ POST_IF_MATCH_DOC = {
 }
 
 
-class ApiBlueprint(Blueprint):
+class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
     """A flask-smorest blueprint under /api/v1 that reads request bodies strictly."""
 
     ARGUMENTS_PARSER = StrictJSONParser()

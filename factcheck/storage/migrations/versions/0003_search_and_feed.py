@@ -102,7 +102,7 @@ POSTGRES_DOWN = [
 ]
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "feed_entries",
         sa.Column("sequence", sa.Integer(), nullable=False),
@@ -121,7 +121,7 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for statement in POSTGRES_DOWN if dialect == "postgresql" else SQLITE_DOWN:
         op.execute(statement)
