@@ -213,3 +213,40 @@ def test_trip_is_true_only_when_it_was_closed(clock: Clock) -> None:
 
 def test_trip_while_probing_is_false(clock: Clock) -> None:
     assert new_breaker(Probe()).trip() is False
+
+
+class Probes:
+    """Each call runs the next HeldProbe, so two threads can each hold a probe of their own."""
+
+    def __init__(self, *probes: HeldProbe) -> None:
+        self._probes = list(probes)
+
+    def __call__(self) -> bool:
+        return self._probes.pop(0)()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a tripped probe still running when the next one starts counts as healthy "
+    "(allows() checks `prober is not None`, not that the prober is itself)",
+)
+def test_a_tripped_probe_fails_even_when_another_probe_started_after_the_cool_down(
+    clock: Clock,
+) -> None:
+    tripped, second = HeldProbe(healthy=True), HeldProbe(healthy=True)
+    b = new_breaker(Probes(tripped, second))
+    first_thread, first_answers = probe_in_thread(b)
+    assert tripped.started.wait(WAIT)
+    b.trip()
+    clock.now += COOL_DOWN
+    second_thread, _ = probe_in_thread(b)
+    try:
+        assert second.started.wait(WAIT)
+        tripped.release.set()
+        first_thread.join(WAIT)
+    finally:
+        tripped.release.set()
+        second.release.set()
+        first_thread.join(WAIT)
+        second_thread.join(WAIT)
+    assert first_answers == [False]
