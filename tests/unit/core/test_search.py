@@ -149,7 +149,7 @@ def test_a_query_is_written_for_both_engines(query: Query, match: Match) -> None
     assert query.match() == match
 
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Callable[..., object])
 
 # What the query text built here may hold: quoted phrases and the operators that join them.
 PHRASE = re.compile(r'"([^"]*)"')
