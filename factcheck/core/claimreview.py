@@ -162,7 +162,10 @@ def profile_problems(fact_check: FactCheck) -> tuple[list[dict[str, str]], list[
         )
     rating_words = _rating_words(fact_check.organization)
     found = sorted(
-        word for word in rating_words if re.search(rf"\b{re.escape(word)}\b", claim, re.I)
+        # Not `\b`: a label may start or end with punctuation ("Pants on fire!").
+        word
+        for word in rating_words
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", claim, re.I)
     )
     if found:
         warnings.append(

@@ -1,7 +1,8 @@
 """A rendered document: the exact bytes served, with their strong ETag and media type.
 
 What the cache stores and what a public read returns. `encode`/`decode` are its cache entry
-format, checksummed so that a corrupt or truncated entry reads as a miss.
+format, checksummed (media type, ETag and body) so that a corrupt or truncated entry reads as a
+miss.
 """
 
 import hashlib
@@ -17,8 +18,8 @@ class Document:
     public: bool = True
 
     def encode(self) -> bytes:
-        digest = hashlib.sha256(self.body).hexdigest()[:32].encode()
-        return b"\n".join((self.media_type.encode(), self.etag.encode(), digest, self.body))
+        media_type, etag = self.media_type.encode(), self.etag.encode()
+        return b"\n".join((media_type, etag, _digest(media_type, etag, self.body), self.body))
 
     @classmethod
     def decode(cls, raw: bytes | None) -> "Document | None":
@@ -29,9 +30,13 @@ class Document:
         if len(parts) != 4:
             return None
         media_type, etag, digest, body = parts
-        if hashlib.sha256(body).hexdigest()[:32].encode() != digest:
+        if _digest(media_type, etag, body) != digest:
             return None
         try:
             return cls(body, etag.decode("ascii"), media_type.decode("ascii"))
         except UnicodeDecodeError:
             return None
+
+
+def _digest(media_type: bytes, etag: bytes, body: bytes) -> bytes:
+    return hashlib.sha256(b"\n".join((media_type, etag, body))).hexdigest()[:32].encode()

@@ -33,16 +33,21 @@ class Breaker:
 
     def allows(self) -> bool:
         """Whether the service may be asked now; may run the probe in the calling thread."""
-        if self.state == CLOSED or self.prober == threading.get_ident():
+        me = threading.get_ident()
+        if self.state == CLOSED or self.prober == me:
             return True
         with self._lock:
             if self.state == CLOSED:
                 return True
             if self.prober is not None or time.monotonic() < self.retry_at:
                 return False
-            self.prober = threading.get_ident()
-        healthy = self._probe() and self.prober is not None
+            self.prober = me
+        healthy = self._probe()
         with self._lock:
+            if self.prober != me:
+                # A failure during the probe ended it (trip() left the breaker open), and after
+                # the cool-down another thread may be probing by now: that probe decides.
+                return False
             self.prober = None
             if healthy:
                 self.state = CLOSED

@@ -609,6 +609,15 @@ def rating_words(*words: str) -> str:
         ),
         ({"claim_reviewed": "Falsehoods and untruths spread about the talks"}, []),
         (
+            {
+                "organization": organization(
+                    rating_scale={"labels": [{"ratingValue": 1, "alternateName": "Pants on fire!"}]}
+                ),
+                "claim_reviewed": "Pants on fire! says the minister",
+            },
+            [problem("/claimReviewed", rating_words("pants on fire!"))],
+        ),
+        (
             {"claim_reviewed": "It is true: " + "x" * 70},
             [problem("/claimReviewed", LONG), problem("/claimReviewed", rating_words("true"))],
         ),
@@ -640,6 +649,7 @@ def rating_words(*words: str) -> str:
         "rating-word-any-case",
         "off-scale-word",
         "words-that-contain-rating-words",
+        "label-ending-in-punctuation",
         "long-with-rating-word",
         "scale-without-labels",
         "other-domain",

@@ -15,8 +15,9 @@ DOCUMENTS = st.builds(Document, body=st.binary(max_size=2000), etag=HEADER, medi
 LD = Document(b'{"@type": "ClaimReview"}', '"fc-9-abc"', "application/ld+json")
 
 
-def digest(body: bytes) -> bytes:
-    return hashlib.sha256(body).hexdigest()[:32].encode()
+def digest(body: bytes, media_type: bytes = b"application/ld+json", etag: bytes = b'"e"') -> bytes:
+    """What the entry's third line must be: a checksum of media type, ETag and body."""
+    return hashlib.sha256(b"\n".join((media_type, etag, body))).hexdigest()[:32].encode()
 
 
 @given(DOCUMENTS)
@@ -42,7 +43,8 @@ def test_a_body_decodes_byte_for_byte(body: bytes) -> None:
 
 def test_the_entry_is_media_type_etag_digest_and_body_on_lines() -> None:
     # Entries written by running processes must stay readable: the format is pinned.
-    assert LD.encode() == b'application/ld+json\n"fc-9-abc"\n' + digest(LD.body) + b"\n" + LD.body
+    checksum = digest(LD.body, etag=b'"fc-9-abc"')
+    assert LD.encode() == b'application/ld+json\n"fc-9-abc"\n' + checksum + b"\n" + LD.body
 
 
 def test_none_decodes_to_none() -> None:
@@ -95,8 +97,22 @@ def test_an_entry_with_a_wrong_digest_is_a_miss(wrong: bytes) -> None:
     ids=["etag", "media-type", "invalid-utf-8"],
 )
 def test_an_entry_with_non_ascii_headers_is_a_miss(media_type: bytes, etag: bytes) -> None:
-    entry = b"\n".join((media_type, etag, digest(LD.body), LD.body))
+    entry = b"\n".join((media_type, etag, digest(LD.body, media_type, etag), LD.body))
     assert Document.decode(entry) is None
+
+
+@given(DOCUMENTS, st.data())
+def test_a_flipped_byte_in_the_media_type_or_etag_is_a_miss(
+    document: Document, data: st.DataObject
+) -> None:
+    entry = bytearray(document.encode())
+    headers = len(document.media_type) + 1 + len(document.etag)
+    if headers == 1:
+        return  # nothing to flip
+    at = data.draw(st.integers(min_value=0, max_value=headers - 1).filter(lambda i: entry[i] != 10))
+    # Flip into another visible ASCII character, so the damage is neither a newline nor non-ASCII.
+    entry[at] = 0x21 + (entry[at] - 0x21 + data.draw(st.integers(1, 93))) % 94
+    assert Document.decode(bytes(entry)) is None
 
 
 def test_a_decoded_document_is_public() -> None:

@@ -225,11 +225,6 @@ class Probes:
         return self._probes.pop(0)()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a tripped probe still running when the next one starts counts as healthy "
-    "(allows() checks `prober is not None`, not that the prober is itself)",
-)
 def test_a_tripped_probe_fails_even_when_another_probe_started_after_the_cool_down(
     clock: Clock,
 ) -> None:
