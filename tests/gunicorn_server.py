@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,5 +92,21 @@ class GunicornServer:
         return self.stderr_path.read_text()[-4000:]
 
     def log_lines(self) -> list[dict[str, Any]]:
-        """Every JSON line the server wrote to stdout (app and access log)."""
-        return [json.loads(line) for line in self.stdout().splitlines() if line.startswith("{")]
+        """Every JSON line the server wrote to stdout (app and access log). Only whole lines: the
+        last one may still be being written."""
+        whole = self.stdout().split("\n")[:-1]
+        return [json.loads(line) for line in whole if line.startswith("{")]
+
+    def wait_for_log(
+        self, done: Callable[[list[dict[str, Any]]], bool], timeout: float = 15
+    ) -> list[dict[str, Any]]:
+        """The log lines once `done(lines)` holds, or as they are when `timeout` seconds have
+        passed (the caller's assertions then say what is missing). gunicorn's gthread worker
+        writes a request's access line after the response has been sent, so a client can read
+        the log before the line is there."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.log_lines()
+            if done(lines) or time.monotonic() >= deadline:
+                return lines
+            time.sleep(0.05)

@@ -4,6 +4,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -159,12 +160,14 @@ def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> 
         # requests gunicorn_server made while waiting for the start).
         counted = value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200")
         assert counted >= sent
-    served = sum(
-        1
-        for line in two_workers.log_lines()
-        if line.get("event") == "access" and line["path"] == "/healthz"
-    )
-    assert counted == served
+
+    def served(lines: list[dict[str, Any]]) -> int:
+        return sum(
+            1 for line in lines if line.get("event") == "access" and line["path"] == "/healthz"
+        )
+
+    # Access lines are written after the response is sent: wait until the count is reached.
+    assert counted == served(two_workers.wait_for_log(lambda lines: served(lines) >= counted))
 
 
 def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_path: Path) -> None:

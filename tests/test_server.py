@@ -1,6 +1,7 @@
 """gunicorn with gunicorn.conf.py, as `make serve` runs it: proxy headers and log lines."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,13 @@ def test_access_and_request_lines_are_json_and_share_the_request_id(
 ) -> None:
     response = server.request("GET", "/healthz", {"X-Request-ID": "gunicorn-line-1"})
     assert response.headers["X-Request-ID"] == "gunicorn-line-1"
-    lines = [line for line in server.log_lines() if line.get("request_id") == "gunicorn-line-1"]
+
+    def of_the_request(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [line for line in lines if line.get("request_id") == "gunicorn-line-1"]
+
+    # The access line is written after the response is sent: wait for it.
+    logged = server.wait_for_log(lambda lines: len(of_the_request(lines)) >= 2)
+    lines = of_the_request(logged)
     events = sorted(line["event"] for line in lines)
     assert events == ["access", "request"]
     access = next(line for line in lines if line["event"] == "access")
@@ -50,9 +57,26 @@ def test_access_and_request_lines_are_json_and_share_the_request_id(
 
 def test_no_key_reaches_gunicorns_output(server: GunicornServer) -> None:
     token = "fck_0123456789ab_" + "S3cretPart-of_the-key" * 2
-    server.request("GET", "/api/v1/articles", {"Authorization": f"Bearer {token}"})
-    server.request("GET", f"/api/v1/articles?key={token}", {"User-Agent": f"Bearer {token}"})
-    server.request("GET", f"/api/v1/articles/{token}", {"Authorization": f"Basic {token}"})
+    ids = [f"no-key-{number}" for number in range(3)]
+    server.request(
+        "GET", "/api/v1/articles", {"Authorization": f"Bearer {token}", "X-Request-ID": ids[0]}
+    )
+    server.request(
+        "GET",
+        f"/api/v1/articles?key={token}",
+        {"User-Agent": f"Bearer {token}", "X-Request-ID": ids[1]},
+    )
+    server.request(
+        "GET",
+        f"/api/v1/articles/{token}",
+        {"Authorization": f"Basic {token}", "X-Request-ID": ids[2]},
+    )
+
+    def access_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [line for line in lines if line["event"] == "access" and line["request_id"] in ids]
+
+    # Read the output once the three requests' access lines (written after the response) are in.
+    logged = server.wait_for_log(lambda lines: len(access_lines(lines)) >= 3)
+    assert len(access_lines(logged)) == 3
     output = server.stdout() + server.stderr()
     assert "S3cretPart" not in output
-    assert sum(1 for line in server.log_lines() if line["event"] == "access") >= 3
