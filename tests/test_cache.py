@@ -434,8 +434,8 @@ def test_a_fill_that_read_before_a_write_is_not_stored(
     main = threading.current_thread()
     render = claimreview.render
 
-    def slow_render(check: Any) -> Any:
-        document = render(check)
+    def slow_render(check: Any, site_url: str) -> Any:
+        document = render(check, site_url)
         if threading.current_thread() is not main:
             read_done.set()
             write_done.wait(10)
@@ -469,9 +469,9 @@ def test_fifty_concurrent_misses_build_once(
     builds = []
     render = claimreview.render
 
-    def counted_render(check: Any) -> Any:
+    def counted_render(check: Any, site_url: str) -> Any:
         builds.append(check.id)
-        return render(check)
+        return render(check, site_url)
 
     monkeypatch.setattr(claimreview, "render", counted_render)
     start = threading.Barrier(50)

@@ -7,6 +7,8 @@ passed for what the public cannot see (a draft, to its own organization), which 
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from flask import current_app
+
 from factcheck.core import claimreview
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize, version_etag
@@ -113,7 +115,7 @@ def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
 def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
     def build() -> Document:
         check = fact_check_for(actor, fact_check_id)
-        rendered = claimreview.render(check)
+        rendered = claimreview.render(check, site_url())
         return json_document(rendered, "application/ld+json", check.status != DRAFT)
 
     return _cached(actor, names.fact_check(fact_check_id).claimreview, build)
@@ -123,7 +125,7 @@ def article_claimreviews(actor: Actor | None, article_id: int) -> Document:
     def build() -> Document:
         article = article_for(actor, article_id)
         checks = store.published_fact_checks_of_article(article.id)
-        rendered = [claimreview.render(check) for check in checks]
+        rendered = [claimreview.render(check, site_url()) for check in checks]
         # What the article's own organization sees before anything is public is not cached.
         return json_document(rendered, "application/ld+json", actor is None)
 
@@ -135,6 +137,11 @@ def organization_document(slug: str) -> Document:
         return json_document(OrganizationSchema().dump(organization(slug)))
 
     return read_through.serve(names.organization(slug), build)
+
+
+def site_url() -> str:
+    """The public address every absolute link is built on; never the request's Host."""
+    return str(current_app.config["SITE_URL"])
 
 
 def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Document:

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from factcheck.core import reads
+from factcheck.core import claimreview, reads
 from factcheck.core.documents import json_document
 from factcheck.core.urls import normalize
 from factcheck.problems import BadRequest, NotFound
@@ -55,12 +55,13 @@ def script_json(text: str) -> Markup:
 
 @blp.get("/fact-checks/<id:fact_check_id>")
 def fact_check(fact_check_id: int) -> Response:
-    def render(check: FactCheck, claimreview: Document) -> str:
+    def render(check: FactCheck, document: Document) -> str:
         return render_template(
             "fact_check.html",
             check=check,
             verdict=verdict(check),
-            json_ld=script_json(claimreview.body.decode()),
+            json_ld=script_json(document.body.decode()),
+            canonical_url=claimreview.canonical_url(check, reads.site_url()),
             page_url=page_url(check.id),
             oembed_url=site_url(url_for(".oembed", url=page_url(check.id), format="json")),
         )
@@ -73,7 +74,11 @@ def fact_check(fact_check_id: int) -> Response:
 def fact_check_embed(fact_check_id: int) -> Response:
     def render(check: FactCheck) -> str:
         return render_template(
-            "embed.html", check=check, verdict=verdict(check), page_url=page_url(check.id)
+            "embed.html",
+            check=check,
+            verdict=verdict(check),
+            canonical_url=claimreview.canonical_url(check, reads.site_url()),
+            page_url=page_url(check.id),
         )
 
     return html_response(reads.fact_check_card(fact_check_id, render), EMBED_CSP)
