@@ -113,19 +113,12 @@ def _citation(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _corrections(fact_check: FactCheck) -> list[dict[str, Any]]:
-    comments = [
+    # A retracted fact-check has no ClaimReview at all (its markup is withdrawn), so a retraction
+    # is never one of these.
+    return [
         {"@type": "CorrectionComment", "text": c.note, "datePublished": _iso(c.date_created)}
         for c in fact_check.corrections
     ]
-    if fact_check.date_retracted is not None:
-        comments.append(
-            {
-                "@type": "CorrectionComment",
-                "text": f"Retracted: {fact_check.retraction_note}",
-                "datePublished": _iso(fact_check.date_retracted),
-            }
-        )
-    return comments
 
 
 def _iso(value: date | datetime | str | None) -> str | None:

@@ -14,13 +14,13 @@ from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize, version_etag
 from factcheck.core.organizations import organization
 from factcheck.core.urls import normalize
-from factcheck.problems import NotFound
+from factcheck.problems import Gone, NotFound
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.schemas.organizations import OrganizationSchema
 from factcheck.storage import store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
-from factcheck.storage.models import DRAFT, Article, FactCheck, Revision
+from factcheck.storage.models import DRAFT, RETRACTED, Article, FactCheck, Revision
 
 # An article page lists at most this many of its fact-checks.
 MAX_LISTED = 100
@@ -113,12 +113,25 @@ def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
 
 
 def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
+    """Its ClaimReview; 410 once it is retracted, for everyone: the markup is withdrawn."""
+
     def build() -> Document:
         check = fact_check_for(actor, fact_check_id)
+        if check.status == RETRACTED:
+            raise _withdrawn(check)
         rendered = claimreview.render(check, site_url())
         return json_document(rendered, "application/ld+json", check.status != DRAFT)
 
     return _cached(actor, names.fact_check(fact_check_id).claimreview, build)
+
+
+def _withdrawn(check: FactCheck) -> Gone:
+    retracted = check.date_retracted.isoformat() if check.date_retracted else "an unknown date"
+    return Gone(
+        f"Fact-check {check.id} was retracted on {retracted}: {check.retraction_note} "
+        "Its ClaimReview is withdrawn; the fact-check itself, with the retraction, stays at "
+        f"/api/v1/fact-checks/{check.id}."
+    )
 
 
 def article_claimreviews(actor: Actor | None, article_id: int) -> Document:
@@ -151,12 +164,17 @@ def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Do
 # --- public pages: the web renders the HTML, these decide what it shows and cache it ---------
 
 
-def fact_check_page(fact_check_id: int, render: Callable[[FactCheck, Document], str]) -> Document:
-    """The page of a public fact-check, given its ClaimReview document to embed."""
+def fact_check_page(
+    fact_check_id: int, render: Callable[[FactCheck, Document | None], str]
+) -> Document:
+    """The page of a public fact-check, given its ClaimReview document to embed (None once it
+    is retracted: the page keeps the notice, not the markup)."""
 
     def build() -> Document:
-        document = fact_check_claimreview(None, fact_check_id)
-        return html_document(render(fact_check_for(None, fact_check_id), document))
+        check = fact_check_for(None, fact_check_id)
+        retracted = check.status == RETRACTED
+        document = None if retracted else fact_check_claimreview(None, fact_check_id)
+        return html_document(render(check, document))
 
     return read_through.serve(names.fact_check(fact_check_id).page, build)
 

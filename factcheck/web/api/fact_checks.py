@@ -116,8 +116,9 @@ class FactCheckRevisions(MethodView):
 @blp.route("/fact-checks/<id:fact_check_id>/claimreview")
 class FactCheckClaimReview(MethodView):
     @blp.response(200, ClaimReviewSchema, content_type="application/ld+json")
+    @blp.alt_response(410, response="GONE", description="Retracted: its ClaimReview is withdrawn")
     def get(self, fact_check_id: int) -> Any:
-        """The fact-check as schema.org ClaimReview JSON-LD"""
+        """The fact-check as schema.org ClaimReview JSON-LD (410 once retracted)"""
         document: Document = public_first(
             lambda actor: reads.fact_check_claimreview(actor, fact_check_id)
         )

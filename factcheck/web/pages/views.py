@@ -55,12 +55,12 @@ def script_json(text: str) -> Markup:
 
 @blp.get("/fact-checks/<id:fact_check_id>")
 def fact_check(fact_check_id: int) -> Response:
-    def render(check: FactCheck, document: Document) -> str:
+    def render(check: FactCheck, document: Document | None) -> str:
         return render_template(
             "fact_check.html",
             check=check,
             verdict=verdict(check),
-            json_ld=script_json(document.body.decode()),
+            json_ld=script_json(document.body.decode()) if document is not None else None,
             canonical_url=claimreview.canonical_url(check, reads.site_url()),
             page_url=page_url(check.id),
             oembed_url=site_url(url_for(".oembed", url=page_url(check.id), format="json")),
