@@ -47,6 +47,14 @@ def render(fact_check: FactCheck, site_url: str) -> dict[str, Any]:
     return rendered
 
 
+def preview(fact_check: FactCheck, site_url: str) -> dict[str, Any]:
+    """A draft's ClaimReview as it would be published, marked as a draft (schema.org
+    creativeWorkStatus), for its own organization: schemas.claimreview.ClaimReviewPreviewSchema."""
+    document = render(fact_check, site_url)
+    marked = {key: document[key] for key in ("@context", "@type")}
+    return {**marked, "creativeWorkStatus": "Draft", **document}
+
+
 def _organization(organization: Organization) -> dict[str, Any]:
     return {
         "@type": "Organization",

@@ -113,14 +113,18 @@ def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
 
 
 def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
-    """Its ClaimReview; 410 once it is retracted, for everyone: the markup is withdrawn."""
+    """Its ClaimReview; a draft's preview for its organization; 410 once it is retracted, for
+    everyone: the markup is withdrawn."""
 
     def build() -> Document:
         check = fact_check_for(actor, fact_check_id)
         if check.status == RETRACTED:
             raise _withdrawn(check)
-        rendered = claimreview.render(check, site_url())
-        return json_document(rendered, "application/ld+json", check.status != DRAFT)
+        if check.status == DRAFT:
+            # Only its own organization gets here; never cached.
+            draft = claimreview.preview(check, site_url())
+            return json_document(draft, "application/ld+json", public=False)
+        return json_document(claimreview.render(check, site_url()), "application/ld+json")
 
     return _cached(actor, names.fact_check(fact_check_id).claimreview, build)
 

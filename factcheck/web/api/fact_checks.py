@@ -5,7 +5,7 @@ from typing import Any
 from flask.views import MethodView
 
 from factcheck.core import drafting, publishing, reads
-from factcheck.schemas.claimreview import ClaimReviewSchema
+from factcheck.schemas.claimreview import ClaimReviewPreviewSchema, ClaimReviewSchema
 from factcheck.schemas.fact_checks import (
     FactCheckListArgsSchema,
     FactCheckPatchSchema,
@@ -27,6 +27,12 @@ from factcheck.web.api.blueprint import (
 )
 
 blp = ApiBlueprint("fact_checks", __name__, "Fact-checks: a claim, its verdict and the evidence")
+
+CLAIMREVIEW_OR_PREVIEW = (
+    "A published fact-check's ClaimReview; a draft's preview (creativeWorkStatus Draft) for its "
+    "own organization"
+)
+ONE_OF = {"oneOf": [ClaimReviewSchema, ClaimReviewPreviewSchema]}
 idempotency.attach(blp)
 
 
@@ -115,7 +121,16 @@ class FactCheckRevisions(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/claimreview")
 class FactCheckClaimReview(MethodView):
-    @blp.response(200, ClaimReviewSchema, content_type="application/ld+json")
+    # Published: a ClaimReview. A draft, to its own organization: a ClaimReviewPreview.
+    @blp.response(200, description=CLAIMREVIEW_OR_PREVIEW, content_type="application/ld+json")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": CLAIMREVIEW_OR_PREVIEW,
+                "content": {"application/ld+json": {"schema": ONE_OF}},
+            }
+        }
+    )
     @blp.alt_response(410, response="GONE", description="Retracted: its ClaimReview is withdrawn")
     def get(self, fact_check_id: int) -> Any:
         """The fact-check as schema.org ClaimReview JSON-LD (410 once retracted)"""
