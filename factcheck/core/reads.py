@@ -4,23 +4,25 @@ Reads with no actor are the public ones: cached, and the same bytes for everyone
 passed for what the public cannot see (a draft, to its own organization), which is never cached.
 """
 
+import json
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
 
 from factcheck.core import claimreview
+from factcheck.core import history as history_of
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize, version_etag
 from factcheck.core.organizations import organization
 from factcheck.core.urls import normalize
 from factcheck.problems import Gone, NotFound
-from factcheck.schemas.fact_checks import FactCheckSchema
+from factcheck.schemas.fact_checks import FactCheckSchema, RevisionSchema
 from factcheck.schemas.organizations import OrganizationSchema
 from factcheck.storage import store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
-from factcheck.storage.models import DRAFT, RETRACTED, Article, FactCheck, Revision
+from factcheck.storage.models import DRAFT, RETRACTED, Article, FactCheck
 
 # An article page lists at most this many of its fact-checks.
 MAX_LISTED = 100
@@ -95,9 +97,29 @@ def list_fact_checks(
     return store.fact_checks(actor.organization_id if actor else None, page, page_size, where)
 
 
-def revisions(actor: Actor | None, fact_check_id: int) -> Sequence[Revision]:
-    check = fact_check_for(actor, fact_check_id)
-    return store.revisions(check.id)
+def history(
+    actor: Actor | None, fact_check_id: int, page: int, page_size: int
+) -> tuple[Document, int]:
+    """A page of the fact-check's history and the number of entries: every revision for its own
+    organization (never cached), the published record for everyone else (cached whole)."""
+    if actor is not None:
+        check = store.get(FactCheck, fact_check_id)
+        if check is not None and check.organization_id == actor.organization_id:
+            full = history_of.full(check, store.revisions(check.id))
+            return _page(RevisionSchema(many=True).dump(full), page, page_size, public=False)
+
+    def build() -> Document:
+        check = fact_check_for(None, fact_check_id)
+        entries = history_of.public(check, store.revisions(check.id))
+        return json_document(RevisionSchema(many=True).dump(entries))
+
+    whole = read_through.serve(names.fact_check(fact_check_id).history, build)
+    return _page(json.loads(whole.body), page, page_size, public=True)
+
+
+def _page(entries: list[Any], page: int, page_size: int, public: bool) -> tuple[Document, int]:
+    start = (page - 1) * page_size
+    return json_document(entries[start : start + page_size], public=public), len(entries)
 
 
 # --- public documents, cached ----------------------------------------------------------------

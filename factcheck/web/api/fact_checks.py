@@ -15,7 +15,7 @@ from factcheck.schemas.fact_checks import (
     RetractSchema,
     RevisionSchema,
 )
-from factcheck.schemas.fields import for_patch
+from factcheck.schemas.fields import PageArgsSchema, for_patch
 from factcheck.storage.documents import Document
 from factcheck.web import auth, idempotency, responses
 from factcheck.web.api.blueprint import (
@@ -112,11 +112,17 @@ class FactCheckRetract(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/revisions")
 class FactCheckRevisions(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, RevisionSchema(many=True))
     @blp.doc(security=auth.OPTIONAL_SECURITY)
-    def get(self, fact_check_id: int) -> Any:
-        """Every stored change of a fact-check: who, when, what"""
-        return reads.revisions(auth.actor_from_header(), fact_check_id)
+    def get(self, args: dict[str, Any], fact_check_id: int) -> Any:
+        """A fact-check's history, oldest first: its published record publicly (from the first
+        publish, by the organization), every revision to its own organization"""
+        page, total = reads.history(
+            auth.actor_from_header(), fact_check_id, args["page"], args["page_size"]
+        )
+        _, links = responses.paged([], total, args)
+        return responses.document(page, links)
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/claimreview")
