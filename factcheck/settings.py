@@ -37,6 +37,8 @@ def from_env(
         "CACHE_REPLAY_INTERVAL": _integer(env, "CACHE_REPLAY_INTERVAL", 2, minimum=0),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
+        # Off: a SCRIPT_NAME the server took from a request header is not believed (web/prefix).
+        "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
         "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
         "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
     }
@@ -70,8 +72,9 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise SettingsError("SITE_URL must be an http(s) URL")
     if str(settings["LOG_LEVEL"]).upper() not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(sorted(LOG_LEVELS))}")
-    if not isinstance(settings["RATE_LIMIT_ENABLED"], bool):
-        raise SettingsError("RATE_LIMIT_ENABLED must be true or false")
+    for name in ("RATE_LIMIT_ENABLED", "TRUST_FORWARDED_PREFIX"):
+        if not isinstance(settings.get(name, False), bool):
+            raise SettingsError(f"{name} must be true or false")
     for name in ("RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
         try:
             parse_many(str(settings[name]))

@@ -328,7 +328,7 @@ def test_a_page_shows_claim_verdict_on_the_scale_evidence_and_article_link(
     (evidence,) = page.findall(".//ol[@class='evidence']/li")
     assert evidence.find("a").get("href") == "https://stats.example.gov/cpi"  # type: ignore[union-attr]
     links = [a.get("href") for a in page.iter("a")]
-    assert f"/articles/{check['articleId']}" in links
+    assert f"{SITE}/articles/{check['articleId']}" in links
     assert text_of(page, ".//section[@aria-labelledby='corrections']/p") == "None."
     assert page.find(".//section[@class='banner']") is None
 
@@ -476,8 +476,8 @@ def test_the_article_page_lists_its_public_checks_in_reading_order(
     page = parse(client.get(f"/articles/{article_id}"))
     links = page.findall(".//ol[@class='claims']/li/p[@class='claim']/a")
     assert [(a.text, a.get("href")) for a in links] == [
-        ("First", f"/fact-checks/{made[1].get_json()['id']}"),
-        ("Second", f"/fact-checks/{made[0].get_json()['id']}"),
+        ("First", f"{SITE}/fact-checks/{made[1].get_json()['id']}"),
+        ("Second", f"{SITE}/fact-checks/{made[0].get_json()['id']}"),
     ]
     assert text_of(page, ".//h1") == ARTICLE["headline"]
 

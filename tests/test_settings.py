@@ -25,6 +25,7 @@ def test_defaults_use_sqlite_under_instance(tmp_path: object) -> None:
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
         ("SITE_URL", "ftp://x", "SITE_URL"),
         ("REDIS_PREFIX", "two words", "REDIS_PREFIX"),
+        ("TRUST_FORWARDED_PREFIX", "maybe", "TRUST_FORWARDED_PREFIX"),
         ("REDIS_PREFIX", "keys*", "REDIS_PREFIX"),
         ("REDIS_PREFIX", "x" * 65, "REDIS_PREFIX"),
     ],
