@@ -112,17 +112,14 @@ class FactCheckRetract(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/revisions")
 class FactCheckRevisions(MethodView):
-    @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(200, RevisionSchema(many=True))
     @blp.doc(security=auth.OPTIONAL_SECURITY)
-    def get(self, args: dict[str, Any], fact_check_id: int) -> Any:
+    @blp.response(200, RevisionSchema(many=True))
+    @blp.arguments(PageArgsSchema, location="query")
+    def get(self, paging: dict[str, Any], fact_check_id: int) -> Any:
         """A fact-check's history, oldest first: its published record publicly (from the first
         publish, by the organization), every revision to its own organization"""
-        page, total = reads.history(
-            auth.actor_from_header(), fact_check_id, args["page"], args["page_size"]
-        )
-        _, links = responses.paged([], total, args)
-        return responses.document(page, links)
+        page, total = reads.history(auth.actor_from_header(), fact_check_id, **paging)
+        return responses.document(page, responses.paged([], total, paging)[1])
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/claimreview")
