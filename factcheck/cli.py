@@ -1,14 +1,23 @@
-"""Operator commands: `flask create-org`, `create-api-key`, `revoke-api-key`, `seed` and more."""
+"""Operator commands: `flask create-org`, `create-api-key`, `revoke-api-key`, `seed` and more.
 
+What an operator types passes the same marshmallow schemas as API input (http(s) URLs, lengths,
+control characters), and is refused with the same messages, naming the option.
+"""
+
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from marshmallow import Schema, ValidationError
 
 from factcheck.core import generate, idempotency, keys, seed
 from factcheck.core.organizations import create_organization
+from factcheck.problems import Problem
 from factcheck.schemas import export
+from factcheck.schemas.organizations import ApiKeySchema, OrganizationSchema
 from factcheck.storage import store
 
 # Relative to where the command runs: the project root, or /srv in the container image.
@@ -23,8 +32,28 @@ PUBLISHED_SCHEMAS = Path("schemas")
 @with_appcontext
 def create_org(slug: str, name: str, url: str) -> None:
     """Create the fact-checking organization SLUG."""
-    organization = create_organization(slug, name, url)
+    given = {"slug": slug, "name": name, "url": url}
+    fields = checked(
+        OrganizationSchema(), given, {"slug": "SLUG", "name": "--name", "url": "--url"}
+    )
+    try:
+        organization = create_organization(**fields)
+    except Problem as problem:
+        raise click.ClickException(problem.detail) from None
     click.echo(f"created organization {organization.slug}")
+
+
+def checked(schema: Schema, given: Mapping[str, Any], options: Mapping[str, str]) -> Any:
+    """`given` loaded by `schema`, or a usage error naming each option with the API's message."""
+    try:
+        return schema.load(given)
+    except ValidationError as error:
+        messages = error.messages_dict
+        lines = [
+            f"Invalid value for {options.get(field, field)!r}: {' '.join(map(str, problems))}"
+            for field, problems in sorted(messages.items())
+        ]
+        raise click.UsageError("\n".join(lines)) from None
 
 
 @click.command("create-api-key")
@@ -39,6 +68,7 @@ def create_org(slug: str, name: str, url: str) -> None:
 @with_appcontext
 def create_api_key(slug: str, name: str, scopes: str) -> None:
     """Issue an API key for organization SLUG. The key is shown once; store it now."""
+    name = checked(ApiKeySchema(), {"name": name}, {"name": "--name"})["name"]
     wanted = frozenset(scope.strip() for scope in scopes.split(",") if scope.strip())
     unknown = wanted - keys.SCOPES
     if unknown or not wanted:
@@ -68,8 +98,11 @@ def revoke_api_key(key: str) -> None:
 @with_appcontext
 def seed_command(path: Path) -> None:
     """Load the seed articles and fact-checks (published). Running it again changes nothing."""
-    for line in seed.load_directory(path):
-        click.echo(line)
+    try:
+        for line in seed.load_directory(path):
+            click.echo(line)
+    except ValidationError as error:
+        raise click.ClickException(f"the seed does not pass validation: {error.messages}") from None
 
 
 @click.command("export-schemas")
@@ -94,6 +127,7 @@ def purge_idempotency_keys() -> None:
 @with_appcontext
 def generate_command(count: int, slug: str, seed_value: int) -> None:
     """Add COUNT synthetic published fact-checks, for benchmarks. Not for production data."""
+    checked(OrganizationSchema(only=("slug",)), {"slug": slug}, {"slug": "--org"})
     made = generate.fact_checks(count, slug, seed_value)
     click.echo(f"generated {made} published fact-checks for {slug}")
 

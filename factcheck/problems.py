@@ -54,6 +54,10 @@ class Conflict(Problem, status=409, slug="conflict"):
     """The resource's state forbids it, or a unique value is taken."""
 
 
+class Gone(Problem, status=410, slug="retracted"):
+    """A retracted fact-check's ClaimReview: withdrawn, while the fact-check stays readable."""
+
+
 class PreconditionFailed(Problem, status=412, slug="precondition-failed"):
     """If-Match names another version than the stored one."""
 

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,9 @@ from limits import parse_many
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+DEFAULT_REDIS_PREFIX = "factcheck:"
+# Printable and unambiguous in redis-cli: no spaces, quotes or glob characters.
+REDIS_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9._:-]{0,64}")
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 DEFAULT_RATE_LIMIT_WRITES = "120 per minute"
 DEFAULT_RATE_LIMIT_READS = "600 per minute"
@@ -27,11 +31,14 @@ def from_env(
     settings: dict[str, Any] = {
         "DATABASE_URL": database_url,
         "REDIS_URL": env.get("REDIS_URL", DEFAULT_REDIS_URL),
+        "REDIS_PREFIX": env.get("REDIS_PREFIX", DEFAULT_REDIS_PREFIX),
         "SITE_URL": env.get("SITE_URL", DEFAULT_SITE_URL).rstrip("/"),
         "CACHE_TTL": _integer(env, "CACHE_TTL", 3600, minimum=1),
         "CACHE_REPLAY_INTERVAL": _integer(env, "CACHE_REPLAY_INTERVAL", 2, minimum=0),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
+        # Off: a SCRIPT_NAME the server took from a request header is not believed (web/prefix).
+        "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
         "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
         "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
     }
@@ -55,14 +62,19 @@ def validate(settings: Mapping[str, Any]) -> None:
     redis_url = settings.get("REDIS_URL")
     if redis_url and urlsplit(str(redis_url)).scheme not in {"redis", "rediss", "unix"}:
         raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+    if not REDIS_PREFIX_PATTERN.fullmatch(str(settings.get("REDIS_PREFIX", ""))):
+        raise SettingsError(
+            "REDIS_PREFIX must be at most 64 of A-Z a-z 0-9 . _ : -, e.g. 'factcheck:staging:'"
+        )
     _check_database_url(database_url)
     site_scheme = urlsplit(str(settings["SITE_URL"])).scheme
     if site_scheme not in {"http", "https"}:
         raise SettingsError("SITE_URL must be an http(s) URL")
     if str(settings["LOG_LEVEL"]).upper() not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(sorted(LOG_LEVELS))}")
-    if not isinstance(settings["RATE_LIMIT_ENABLED"], bool):
-        raise SettingsError("RATE_LIMIT_ENABLED must be true or false")
+    for name in ("RATE_LIMIT_ENABLED", "TRUST_FORWARDED_PREFIX"):
+        if not isinstance(settings.get(name, False), bool):
+            raise SettingsError(f"{name} must be true or false")
     for name in ("RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
         try:
             parse_many(str(settings[name]))

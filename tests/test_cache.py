@@ -117,6 +117,13 @@ def in_app(app: Flask, read: Callable[[], Any]) -> Any:
         return read()
 
 
+def document_key(app: Flask, name: str) -> str:
+    """The Redis key of cached document `name`: under the app's namespace."""
+    namespace = in_app(app, cache.namespace)
+    assert namespace, "the namespace is read from the database"
+    return f"{namespace}doc:{name}"
+
+
 def correct(client: FlaskClient, writer: dict[str, str], story: Story) -> Any:
     response = client.patch(
         f"/api/v1/fact-checks/{story.published_id}",
@@ -192,7 +199,7 @@ def test_drafts_need_their_key_and_are_never_cached(
         assert own.status_code == 200
         assert own.headers["Cache-Control"] == "private, no-cache"
         assert own.headers["Vary"] == "Authorization"
-    assert redis_server.client().keys(f"doc:fc:{story.draft_id}:*") == []
+    assert redis_server.client().keys(f"*doc:fc:{story.draft_id}:*") == []
 
 
 def test_counters_say_hits_and_misses(app: Flask, client: FlaskClient, story: Story) -> None:
@@ -344,7 +351,7 @@ def test_an_invalidation_lost_in_an_outage_is_replayed_before_the_cache_is_trust
     outage_kind: str,
 ) -> None:
     path = story.paths["claimreview"]
-    key = f"doc:fc:{story.published_id}:ld"
+    key = document_key(app, f"fc:{story.published_id}:ld")
     assert verdict(client.get(path)) == "Mostly false"
     stale_entry = outage.client().get(key)
     assert stale_entry is not None
@@ -388,12 +395,13 @@ def test_another_process_drops_a_lost_invalidation_within_seconds(
     path = story.paths["claimreview"]
     try:
         assert verdict(reader.get(path)) == "Mostly false"
-        stale_entry = outage.client().get(f"doc:fc:{story.published_id}:ld")
+        key = document_key(app, f"fc:{story.published_id}:ld")
+        stale_entry = outage.client().get(key)
         outage.pause()
         client.get(path)  # the writer's breaker opens, so its write skips Redis
         correct(client, writer, story)
         outage.resume()
-        assert outage.client().get(f"doc:fc:{story.published_id}:ld") == stale_entry
+        assert outage.client().get(key) == stale_entry
         deadline = time.monotonic() + 5
         seen = verdict(reader.get(path))
         while seen != "False" and time.monotonic() < deadline:
@@ -421,13 +429,13 @@ def test_a_fill_that_read_before_a_write_is_not_stored(
     """The stale-set race: a slow rebuild reads the old row, the write commits and invalidates,
     then the rebuild tries to store what it read."""
     path = story.paths["claimreview"]
-    key = f"doc:fc:{story.published_id}:ld"
+    key = document_key(app, f"fc:{story.published_id}:ld")
     read_done, write_done = threading.Event(), threading.Event()
     main = threading.current_thread()
     render = claimreview.render
 
-    def slow_render(check: Any) -> Any:
-        document = render(check)
+    def slow_render(check: Any, site_url: str) -> Any:
+        document = render(check, site_url)
         if threading.current_thread() is not main:
             read_done.set()
             write_done.wait(10)
@@ -450,7 +458,7 @@ def test_fifty_concurrent_misses_build_once(
     app: Flask, story: Story, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = story.paths["claimreview"]
-    key = f"doc:fc:{story.published_id}:ld"
+    key = document_key(app, f"fc:{story.published_id}:ld")
     app.test_client().get(path)
     redis_server.client().delete(key)
     with counting_queries(app) as one_build:
@@ -461,9 +469,9 @@ def test_fifty_concurrent_misses_build_once(
     builds = []
     render = claimreview.render
 
-    def counted_render(check: Any) -> Any:
+    def counted_render(check: Any, site_url: str) -> Any:
         builds.append(check.id)
-        return render(check)
+        return render(check, site_url)
 
     monkeypatch.setattr(claimreview, "render", counted_render)
     start = threading.Barrier(50)
@@ -494,10 +502,10 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
 
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_corrupt_entries_are_misses(
-    client: FlaskClient, story: Story, redis_server: RedisServer, damage: str
+    app: Flask, client: FlaskClient, story: Story, redis_server: RedisServer, damage: str
 ) -> None:
     path = story.paths["claimreview"]
-    key = f"doc:fc:{story.published_id}:ld"
+    key = document_key(app, f"fc:{story.published_id}:ld")
     good = client.get(path)
     entry = redis_server.client().get(key)
     assert entry is not None

@@ -79,8 +79,9 @@ def test_render_is_a_pure_function_of_stored_data(app: Flask, seeded: list[str])
     with app.app_context():
         check = store.get(FactCheck, store.fact_checks(None, 1, 1)[0][0].id)
         assert check is not None
-        assert claimreview.render(check) == claimreview.render(check)
-        rendered: dict[str, Any] = claimreview.render(check)
+        site = app.config["SITE_URL"]
+        assert claimreview.render(check, site) == claimreview.render(check, site)
+        rendered: dict[str, Any] = claimreview.render(check, site)
     assert rendered["@context"] == "https://schema.org"
     assert rendered["author"]["url"] == "https://factcheck.example.org/"
     assert rendered["itemReviewed"]["appearance"][0]["@type"] == "NewsArticle"

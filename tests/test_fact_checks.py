@@ -91,7 +91,8 @@ def test_publishing_applies_the_profile(
     response = publish(client, writer, check)
     assert response.status_code == 422
     pointers = {error["pointer"] for error in response.get_json()["errors"]}
-    assert pointers == {"/url", "/evidence"}
+    # Without a url of its own, the service's page is its canonical URL (no error).
+    assert pointers == {"/evidence"}
 
 
 def test_publishing_returns_warnings(

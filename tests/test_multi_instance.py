@@ -100,7 +100,7 @@ def test_a_write_on_one_instance_is_never_served_stale_by_the_other(
         # Both instances have served the document, so Redis holds it: a stale copy is possible.
         before = reader.request("GET", document)
         assert writer.request("GET", document).body == before.body
-        assert redis_server.client().exists(f"doc:fc:{fact_check_id}:ld")
+        assert redis_server.client().keys(f"*doc:fc:{fact_check_id}:ld")
 
         current = writer.request("GET", f"/api/v1/fact-checks/{fact_check_id}", auth_header)
         review = f"Round {round_number}: re-checked against the newest figures."

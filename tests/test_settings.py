@@ -11,6 +11,7 @@ def test_defaults_use_sqlite_under_instance(tmp_path: object) -> None:
     assert settings["DATABASE_URL"] == "sqlite:////srv/instance/factcheck.sqlite3"
     assert settings["REDIS_URL"] == "redis://localhost:6379/0"
     assert settings["CACHE_TTL"] == 3600
+    assert settings["REDIS_PREFIX"] == "factcheck:"
 
 
 @pytest.mark.parametrize(
@@ -23,6 +24,10 @@ def test_defaults_use_sqlite_under_instance(tmp_path: object) -> None:
         ("CACHE_TTL", "0", "CACHE_TTL"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
         ("SITE_URL", "ftp://x", "SITE_URL"),
+        ("REDIS_PREFIX", "two words", "REDIS_PREFIX"),
+        ("TRUST_FORWARDED_PREFIX", "maybe", "TRUST_FORWARDED_PREFIX"),
+        ("REDIS_PREFIX", "keys*", "REDIS_PREFIX"),
+        ("REDIS_PREFIX", "x" * 65, "REDIS_PREFIX"),
     ],
 )
 def test_bad_settings_fail_with_the_setting_named(name: str, value: str, message: str) -> None:

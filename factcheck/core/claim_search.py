@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from factcheck.core import search
+from flask import current_app
+
+from factcheck.core import claimreview, search
 from factcheck.core.documents import json_document
 from factcheck.core.tokens import decode_token, encode_token
 from factcheck.problems import BadRequest
@@ -71,7 +73,7 @@ def _google_claim(check: FactCheck) -> dict[str, Any]:
     organization: Organization = check.organization
     review = {
         "publisher": {"name": organization.name, "site": _host(organization.url)},
-        "url": check.url,
+        "url": claimreview.canonical_url(check, current_app.config["SITE_URL"]),
         # No separate page title is stored; the claim summary is what the page is about.
         "title": check.claim_reviewed,
         "reviewDate": _timestamp(check.date_published),

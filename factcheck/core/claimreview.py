@@ -1,4 +1,9 @@
-"""ClaimReview JSON-LD: rendering and the publication profile, as pure functions of stored data."""
+"""ClaimReview JSON-LD: rendering and the publication profile, as pure functions of stored data.
+
+The one canonical URL of a fact-check is the organization's own page for it (`url`), or, when it
+was made without one, this service's page (SITE_URL + /fact-checks/{id}); the ClaimReview `url` and
+the service page's rel=canonical are that URL. The site URL is a parameter, never read here.
+"""
 
 import re
 from datetime import date, datetime
@@ -11,13 +16,22 @@ from factcheck.storage.models import RATING_COLUMNS, Article, FactCheck, Organiz
 MAX_CLAIM_REVIEWED = 75
 
 
-def render(fact_check: FactCheck) -> dict[str, Any]:
+def canonical_url(fact_check: FactCheck, site_url: str) -> str:
+    """The organization's page for the fact-check, or else the service's own page."""
+    return fact_check.url or service_page(fact_check.id, site_url)
+
+
+def service_page(fact_check_id: int, site_url: str) -> str:
+    return f"{site_url}/fact-checks/{fact_check_id}"
+
+
+def render(fact_check: FactCheck, site_url: str) -> dict[str, Any]:
     """The ClaimReview for one fact-check, in the order schema.org's examples use."""
     organization = fact_check.organization
     document: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": fact_check.url,
+        "url": canonical_url(fact_check, site_url),
         "claimReviewed": fact_check.claim_reviewed,
         "author": _organization(organization),
         "datePublished": _iso(fact_check.date_published),
@@ -31,6 +45,14 @@ def render(fact_check: FactCheck) -> dict[str, Any]:
     }
     rendered: dict[str, Any] = _without_empty(document)
     return rendered
+
+
+def preview(fact_check: FactCheck, site_url: str) -> dict[str, Any]:
+    """A draft's ClaimReview as it would be published, marked as a draft (schema.org
+    creativeWorkStatus), for its own organization: schemas.claimreview.ClaimReviewPreviewSchema."""
+    document = render(fact_check, site_url)
+    marked = {key: document[key] for key in ("@context", "@type")}
+    return {**marked, "creativeWorkStatus": "Draft", **document}
 
 
 def _organization(organization: Organization) -> dict[str, Any]:
@@ -99,19 +121,12 @@ def _citation(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _corrections(fact_check: FactCheck) -> list[dict[str, Any]]:
-    comments = [
+    # A retracted fact-check has no ClaimReview at all (its markup is withdrawn), so a retraction
+    # is never one of these.
+    return [
         {"@type": "CorrectionComment", "text": c.note, "datePublished": _iso(c.date_created)}
         for c in fact_check.corrections
     ]
-    if fact_check.date_retracted is not None:
-        comments.append(
-            {
-                "@type": "CorrectionComment",
-                "text": f"Retracted: {fact_check.retraction_note}",
-                "datePublished": _iso(fact_check.date_retracted),
-            }
-        )
-    return comments
 
 
 def _iso(value: date | datetime | str | None) -> str | None:
@@ -139,8 +154,6 @@ def profile_problems(fact_check: FactCheck) -> tuple[list[dict[str, str]], list[
     warnings: list[dict[str, str]] = []
     if not fact_check.claim_reviewed:
         errors.append({"pointer": "/claimReviewed", "detail": "Required to publish."})
-    if not fact_check.url:
-        errors.append({"pointer": "/url", "detail": "The fact-check page URL is required."})
     if not fact_check.alternate_name:
         errors.append({"pointer": "/rating/alternateName", "detail": "Required to publish."})
     scale_problems = rating_problems(
@@ -175,6 +188,7 @@ def profile_problems(fact_check: FactCheck) -> tuple[list[dict[str, str]], list[
                 "state the claim, not the verdict.",
             }
         )
+    # Without a url of its own the service's page is canonical, which is not meant to be there.
     if fact_check.url and not _same_site(fact_check.url, fact_check.organization.url):
         warnings.append({"pointer": "/url", "detail": "Not on the organization's domain."})
     return errors, warnings

@@ -36,5 +36,5 @@ def _feed_item(check: FactCheck) -> dict[str, Any]:
     if check.status == RETRACTED and check.date_retracted is not None:
         item["dateDeleted"] = check.date_retracted.isoformat()
     else:
-        item["item"] = claimreview.render(check)
+        item["item"] = claimreview.render(check, current_app.config["SITE_URL"])
     return item

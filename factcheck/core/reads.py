@@ -4,21 +4,25 @@ Reads with no actor are the public ones: cached, and the same bytes for everyone
 passed for what the public cannot see (a draft, to its own organization), which is never cached.
 """
 
+import json
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from flask import current_app
 
 from factcheck.core import claimreview
+from factcheck.core import history as history_of
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize, version_etag
 from factcheck.core.organizations import organization
 from factcheck.core.urls import normalize
-from factcheck.problems import NotFound
-from factcheck.schemas.fact_checks import FactCheckSchema
+from factcheck.problems import Gone, NotFound
+from factcheck.schemas.fact_checks import FactCheckSchema, RevisionSchema
 from factcheck.schemas.organizations import OrganizationSchema
 from factcheck.storage import store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
-from factcheck.storage.models import DRAFT, Article, FactCheck, Revision
+from factcheck.storage.models import DRAFT, RETRACTED, Article, FactCheck
 
 # An article page lists at most this many of its fact-checks.
 MAX_LISTED = 100
@@ -93,9 +97,29 @@ def list_fact_checks(
     return store.fact_checks(actor.organization_id if actor else None, page, page_size, where)
 
 
-def revisions(actor: Actor | None, fact_check_id: int) -> Sequence[Revision]:
-    check = fact_check_for(actor, fact_check_id)
-    return store.revisions(check.id)
+def history(
+    actor: Actor | None, fact_check_id: int, page: int, page_size: int
+) -> tuple[Document, int]:
+    """A page of the fact-check's history and the number of entries: every revision for its own
+    organization (never cached), the published record for everyone else (cached whole)."""
+    if actor is not None:
+        check = store.get(FactCheck, fact_check_id)
+        if check is not None and check.organization_id == actor.organization_id:
+            full = history_of.full(check, store.revisions(check.id))
+            return _page(RevisionSchema(many=True).dump(full), page, page_size, public=False)
+
+    def build() -> Document:
+        check = fact_check_for(None, fact_check_id)
+        entries = history_of.public(check, store.revisions(check.id))
+        return json_document(RevisionSchema(many=True).dump(entries))
+
+    whole = read_through.serve(names.fact_check(fact_check_id).history, build)
+    return _page(json.loads(whole.body), page, page_size, public=True)
+
+
+def _page(entries: list[Any], page: int, page_size: int, public: bool) -> tuple[Document, int]:
+    start = (page - 1) * page_size
+    return json_document(entries[start : start + page_size], public=public), len(entries)
 
 
 # --- public documents, cached ----------------------------------------------------------------
@@ -111,19 +135,36 @@ def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
 
 
 def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
+    """Its ClaimReview; a draft's preview for its organization; 410 once it is retracted, for
+    everyone: the markup is withdrawn."""
+
     def build() -> Document:
         check = fact_check_for(actor, fact_check_id)
-        rendered = claimreview.render(check)
-        return json_document(rendered, "application/ld+json", check.status != DRAFT)
+        if check.status == RETRACTED:
+            raise _withdrawn(check)
+        if check.status == DRAFT:
+            # Only its own organization gets here; never cached.
+            draft = claimreview.preview(check, site_url())
+            return json_document(draft, "application/ld+json", public=False)
+        return json_document(claimreview.render(check, site_url()), "application/ld+json")
 
     return _cached(actor, names.fact_check(fact_check_id).claimreview, build)
+
+
+def _withdrawn(check: FactCheck) -> Gone:
+    retracted = check.date_retracted.isoformat() if check.date_retracted else "an unknown date"
+    return Gone(
+        f"Fact-check {check.id} was retracted on {retracted}: {check.retraction_note} "
+        "Its ClaimReview is withdrawn; the fact-check itself, with the retraction, stays at "
+        f"/api/v1/fact-checks/{check.id}."
+    )
 
 
 def article_claimreviews(actor: Actor | None, article_id: int) -> Document:
     def build() -> Document:
         article = article_for(actor, article_id)
         checks = store.published_fact_checks_of_article(article.id)
-        rendered = [claimreview.render(check) for check in checks]
+        rendered = [claimreview.render(check, site_url()) for check in checks]
         # What the article's own organization sees before anything is public is not cached.
         return json_document(rendered, "application/ld+json", actor is None)
 
@@ -137,6 +178,11 @@ def organization_document(slug: str) -> Document:
     return read_through.serve(names.organization(slug), build)
 
 
+def site_url() -> str:
+    """The public address every absolute link is built on; never the request's Host."""
+    return str(current_app.config["SITE_URL"])
+
+
 def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Document:
     return read_through.serve(name, build) if actor is None else build()
 
@@ -144,12 +190,17 @@ def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Do
 # --- public pages: the web renders the HTML, these decide what it shows and cache it ---------
 
 
-def fact_check_page(fact_check_id: int, render: Callable[[FactCheck, Document], str]) -> Document:
-    """The page of a public fact-check, given its ClaimReview document to embed."""
+def fact_check_page(
+    fact_check_id: int, render: Callable[[FactCheck, Document | None], str]
+) -> Document:
+    """The page of a public fact-check, given its ClaimReview document to embed (None once it
+    is retracted: the page keeps the notice, not the markup)."""
 
     def build() -> Document:
-        document = fact_check_claimreview(None, fact_check_id)
-        return html_document(render(fact_check_for(None, fact_check_id), document))
+        check = fact_check_for(None, fact_check_id)
+        retracted = check.status == RETRACTED
+        document = None if retracted else fact_check_claimreview(None, fact_check_id)
+        return html_document(render(check, document))
 
     return read_through.serve(names.fact_check(fact_check_id).page, build)
 

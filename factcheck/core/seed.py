@@ -13,6 +13,7 @@ from factcheck.core.publishing import publish
 from factcheck.core.urls import normalize
 from factcheck.schemas.articles import ArticleSchema
 from factcheck.schemas.fact_checks import FactCheckSchema
+from factcheck.schemas.organizations import OrganizationSchema
 from factcheck.storage import store
 from factcheck.storage.models import DRAFT
 
@@ -51,13 +52,9 @@ def load_file(path: Path) -> Iterator[str]:
 
 
 def _organization(data: dict[str, Any]) -> Any:
-    found = store.organization_by_slug(data["slug"])
+    # Checked like the API's input and the CLI's: http(s) URLs, lengths, no control characters.
+    fields = OrganizationSchema().load(data)
+    found = store.organization_by_slug(fields["slug"])
     if found is not None:
         return found
-    return create_organization(
-        data["slug"],
-        data["name"],
-        data["url"],
-        corrections_policy=data.get("correctionsPolicy"),
-        publishing_principles=data.get("publishingPrinciples"),
-    )
+    return create_organization(**fields)

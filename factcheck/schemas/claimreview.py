@@ -1,15 +1,22 @@
 """The ClaimReview JSON-LD the service serves, documented for OpenAPI and the JSON Schema files.
 
-Dump-only: core/claimreview.py renders the documents; these schemas describe them.
+Dump-only: core/claimreview.py renders the documents; these schemas describe them. A published
+fact-check's is a ClaimReview; a draft's, shown only to its own organization, is a preview: the
+same properties, fewer of them required, and marked `creativeWorkStatus: Draft`.
 """
 
 from marshmallow import Schema, fields
 
 
 class ThingSchema(Schema):
+    """An Organization (the author, a publisher) or a Person (the claimant, an article's author)."""
+
     type_ = fields.String(data_key="@type", required=True)
     name = fields.String()
     url = fields.String()
+    logo = fields.String()
+    job_title = fields.String(data_key="jobTitle")
+    same_as = fields.List(fields.String(), data_key="sameAs")
 
 
 class RatingOutSchema(Schema):
@@ -26,6 +33,7 @@ class NewsArticleSchema(Schema):
     url = fields.String()
     headline = fields.String()
     date_published = fields.String(data_key="datePublished")
+    author = fields.Nested(ThingSchema)
     publisher = fields.Nested(ThingSchema)
 
 
@@ -68,3 +76,20 @@ class ClaimReviewSchema(Schema):
     citation = fields.List(fields.Nested(CitationSchema))
     correction = fields.List(fields.Nested(CorrectionCommentSchema))
     credit_text = fields.String(data_key="creditText")
+
+
+class RatingPreviewSchema(RatingOutSchema):
+    """A draft's rating may still lack its label."""
+
+    alternate_name = fields.String(data_key="alternateName")
+
+
+class ClaimReviewPreviewSchema(ClaimReviewSchema):
+    """What a draft's ClaimReview would be once published: it has no datePublished yet, and
+    perhaps no rating; schema.org's creativeWorkStatus says it is a draft."""
+
+    creative_work_status = fields.Constant(
+        "Draft", data_key="creativeWorkStatus", required=True, metadata={"enum": ["Draft"]}
+    )
+    date_published = fields.String(data_key="datePublished")
+    review_rating = fields.Nested(RatingPreviewSchema, data_key="reviewRating")

@@ -10,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from factcheck.schemas.articles import ArticleSchema
-from factcheck.schemas.claimreview import ClaimReviewSchema
+from factcheck.schemas.claimreview import ClaimReviewPreviewSchema, ClaimReviewSchema
 from factcheck.schemas.fact_checks import FactCheckPatchSchema, FactCheckSchema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -25,6 +25,11 @@ PUBLISHED: dict[str, tuple[type[Schema], str]] = {
         "A change to a fact-check, as sent with PATCH /api/v1/fact-checks/{id}; all optional",
     ),
     "claimreview.json": (ClaimReviewSchema, "The ClaimReview JSON-LD the service serves"),
+    "claimreview-preview.json": (
+        ClaimReviewPreviewSchema,
+        "A draft's ClaimReview, as /api/v1/fact-checks/{id}/claimreview shows it to its own "
+        "organization before it is published",
+    ),
 }
 
 

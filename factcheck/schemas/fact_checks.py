@@ -166,11 +166,32 @@ class PublicationSchema(FactCheckSchema):
 
 
 class RevisionSchema(Schema):
+    """One entry of a fact-check's history (core/history.py)."""
+
     version = fields.Integer()
-    action = fields.String()
-    actor = fields.String()
-    changes = fields.Dict()
+    action = fields.String(metadata={"enum": ["create", "update", "publish", "correct", "retract"]})
+    actor = fields.String(
+        metadata={
+            "description": "The organization's slug in the public history; the API key (or the "
+            "CLI) that made the change in the history its own organization reads."
+        }
+    )
+    changes = fields.Dict(
+        metadata={
+            "description": "Each changed field as [before, after]. The public history starts at "
+            "the publish, which shows what was published as [null, value]."
+        }
+    )
     date_created = fields.AwareDateTime(data_key="dateCreated")
+    note = fields.String(
+        metadata={"description": "The correction's or the retraction's note, when it has one."},
+    )
+
+    @post_dump
+    def _without_absent_note(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if data.get("note") is None:
+            data.pop("note", None)
+        return data
 
 
 class FactCheckListArgsSchema(PageArgsSchema):

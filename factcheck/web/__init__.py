@@ -16,6 +16,7 @@ from factcheck.web import (
     metrics,
     openapi,
     pages,
+    prefix,
     rate_limits,
     request_log,
 )
@@ -30,3 +31,4 @@ def init_app(app: Flask) -> None:
     cors.init_app(app)
     health.init_app(app)
     metrics.init_app(app)
+    prefix.init_app(app)

@@ -4,7 +4,9 @@ Every function degrades to "not cached" when Redis fails or the breaker skips it
 Redis. A fill is stored only when the document's generation is still the one read before the
 database was, so a slow fill that read a row before a write cannot overwrite the write's
 invalidation (the memcache paper's lease idea, with a counter in place of memcached's lease token).
-Names come from names.py; read_through.py and invalidation.py build on these functions.
+Names come from names.py; read_through.py and invalidation.py build on these functions. Every key
+starts with the app's namespace (namespace.py: REDIS_PREFIX and the database's identity); until the
+database has told it, these functions act as if Redis were down.
 """
 
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from flask import Flask, current_app
 from factcheck.storage.cache import scripts
 from factcheck.storage.cache.client import COOL_DOWN, SOCKET_TIMEOUT, Cache, connect
 
-__all__ = ["SOCKET_TIMEOUT", "Lease", "init_app"]
+__all__ = ["SOCKET_TIMEOUT", "Lease", "init_app", "namespace"]
 
 LEASE_MS = 3000
 EXTENSION = "factcheck.cache"
@@ -35,7 +37,8 @@ class Lease:
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     client = connect(url) if url else None
-    app.extensions[EXTENSION] = Cache(client, app.config.get("CACHE_COOL_DOWN", COOL_DOWN))
+    cool_down = app.config.get("CACHE_COOL_DOWN", COOL_DOWN)
+    app.extensions[EXTENSION] = Cache(client, cool_down, app.config.get("REDIS_PREFIX", ""))
 
 
 def _cache() -> Cache:
@@ -53,9 +56,20 @@ def observe(app: Flask, observer: Callable[[str], None]) -> None:
     app.extensions[EXTENSION].observers.append(observer)
 
 
+def namespace() -> str | None:
+    """The prefix of every Redis key of this app (`<REDIS_PREFIX><database identity>:`), for
+    anything else that keeps keys in the same Redis (the rate limiter). Read from the database at
+    the first call; None while the database cannot be read."""
+    return _cache().namespace()
+
+
 def health() -> str:
-    """ "ok", "degraded" (Redis failed and is being skipped) or "disabled" (no REDIS_URL)."""
-    return _cache().health()
+    """ "ok", "degraded" (Redis failed and is being skipped, or the namespace is not known yet)
+    or "disabled" (no REDIS_URL)."""
+    cache = _cache()
+    if cache.client is not None and cache.namespace() is None:
+        return "degraded"
+    return cache.health()
 
 
 def stats() -> dict[str, Any]:
@@ -79,6 +93,11 @@ def local(name: str) -> Any:
     cache = _cache()
     if cache.local is None or not cache.breaker.closed:
         return None
+    prefix = cache.namespace()
+    if prefix is None:
+        return None
+    # The copies are told of changes to the document keys of this namespace, and no others.
+    cache.local.track(prefix + "doc:")
     value = cache.local.get(name)
     if value is not None:
         cache.local.hits += 1  # approximate under threads, like any unlocked counter
@@ -101,7 +120,11 @@ def keep_local(name: str, value: object, epoch: int) -> None:
 
 def document(name: str) -> bytes | None:
     cache = _cache()
-    answered, value = cache.call(lambda client: client.get("doc:" + name))
+    prefix = cache.namespace() if cache.client is not None else None
+    if prefix is None:
+        cache.count("skipped")
+        return None
+    answered, value = cache.call(lambda client: client.get(prefix + "doc:" + name))
     if answered:
         cache.count("hits" if value is not None else "misses")
     return value if isinstance(value, bytes) else None
@@ -111,7 +134,12 @@ def lease(name: str, token: str, known_bad: bytes = b"") -> Lease | None:
     """After a miss: the entry if one was stored meanwhile (other than `known_bad`, a corrupt one
     the caller saw), else the current generation and the lease when nobody else is rebuilding.
     None when Redis cannot be used: build from the database and keep nothing."""
-    answered, reply = _cache().run_script("lease", scripts.keys(name), [token, LEASE_MS, known_bad])
+    cache = _cache()
+    prefix = cache.namespace() if cache.client is not None else None
+    if prefix is None:
+        return None
+    keys = scripts.keys(prefix, name)
+    answered, reply = cache.run_script("lease", keys, [token, LEASE_MS, known_bad])
     if not answered:
         return None
     if reply[0] == 1:
@@ -121,15 +149,22 @@ def lease(name: str, token: str, known_bad: bytes = b"") -> Lease | None:
 
 def fill(name: str, generation: bytes, value: bytes, ttl: int, token: str) -> bool:
     """Store a rebuilt document unless it was invalidated since `generation` was read."""
-    answered, stored = _cache().run_script(
-        "fill", scripts.keys(name), [generation, value, ttl, token]
+    cache = _cache()
+    prefix = cache.namespace()
+    if prefix is None:
+        return False
+    answered, stored = cache.run_script(
+        "fill", scripts.keys(prefix, name), [generation, value, ttl, token]
     )
     return answered and bool(stored)
 
 
 def release(name: str, token: str) -> None:
     """Give up a lease without storing anything (the build failed or was not public)."""
-    _cache().run_script("release", scripts.keys(name)[2:], [token])
+    cache = _cache()
+    prefix = cache.namespace()
+    if prefix is not None:
+        cache.run_script("release", scripts.keys(prefix, name)[2:], [token])
 
 
 def expire(names: list[str]) -> bool:
@@ -140,6 +175,9 @@ def expire(names: list[str]) -> bool:
         return True
     if cache.local is not None:
         cache.local.drop(names)  # other processes hear it from Redis; this one needs no wait
-    keys = [key for name in names for key in scripts.keys(name)]
+    prefix = cache.namespace()
+    if prefix is None:
+        return False  # kept recorded, replayed once the namespace is known
+    keys = [key for name in names for key in scripts.keys(prefix, name)]
     answered, _ = cache.run_script("expire", keys, [])
     return answered

@@ -2,7 +2,8 @@
 
 `Cache.call` is the one way to Redis: it asks the breaker, runs the operation, and turns a Redis
 error into (False, None) and an open breaker. Counters (hits, misses, errors, skipped) are kept
-here and told to observers, which is how metrics see them.
+here and told to observers, which is how metrics see them. `Cache.namespace` is the prefix of every
+key (namespace.py).
 """
 
 import logging
@@ -17,6 +18,7 @@ from redis.retry import Retry
 from factcheck.storage.cache import scripts
 from factcheck.storage.cache.breaker import Breaker
 from factcheck.storage.cache.local import Local
+from factcheck.storage.cache.namespace import Namespace
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,12 @@ def connect(url: str) -> redis.Redis:
 class Cache:
     """One per app: the client, the breaker, the local copies and the counters."""
 
-    def __init__(self, client: redis.Redis | None, cool_down: float = COOL_DOWN) -> None:
+    def __init__(
+        self, client: redis.Redis | None, cool_down: float = COOL_DOWN, redis_prefix: str = ""
+    ) -> None:
         self.client = client
         self.local = Local(self) if client is not None else None
+        self._namespace = Namespace(redis_prefix, cool_down)
         # Run (in a request or app context) before Redis is trusted again after a failure.
         self.on_recovery: Callable[[], object] | None = None
         self.breaker = Breaker(cool_down, self._probe, self._breaker_changed)
@@ -52,6 +57,11 @@ class Cache:
         if client is not None:
             for name, source in scripts.ALL.items():
                 self._scripts[name] = client.register_script(source)
+
+    def namespace(self) -> str | None:
+        """The prefix of every key, read from the database once (in an app context); None while
+        it cannot be read, and then the cache is not used."""
+        return self._namespace.get()
 
     def call(self, operation: Callable[[redis.Redis], Any]) -> tuple[bool, Any]:
         """(True, result) when Redis answered; (False, None) when it failed or was skipped."""

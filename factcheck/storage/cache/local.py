@@ -1,10 +1,11 @@
 """In-process copies of hot documents, so a hit skips the network round trip.
 
-Redis tells this process about every change to a `doc:` key (CLIENT TRACKING in broadcast mode,
-RESP3 push messages on a connection of its own, watched by a thread). Copies are kept only while
-that connection is known to be healthy: it is pinged every PING_EVERY seconds and must answer
-within the socket timeout, or every copy is dropped until it is back. The epoch refuses a copy
-read from Redis before an invalidation that arrived while it was being read.
+Redis tells this process about every change to a document key of its namespace (CLIENT TRACKING
+in broadcast mode with the namespace's `doc:` prefix, RESP3 push messages on a connection of its
+own, watched by a thread, which starts once the namespace is known: `track`). Copies are kept
+only while that connection is known to be healthy: it is pinged every PING_EVERY seconds and must
+answer within the socket timeout, or every copy is dropped until it is back. The epoch refuses a
+copy read from Redis before an invalidation that arrived while it was being read.
 """
 
 import logging
@@ -34,13 +35,20 @@ class Local:
         self.epoch = 0
         self.live = False
         self.hits = 0
+        # The prefix of the document keys to track, `<namespace>doc:`; None until it is known.
+        self.prefix: str | None = None
         # Weak, so the watching thread never keeps an app (and its client) alive.
         self._owner = weakref.ref(owner)
         self._lock = threading.Lock()
         self._watcher = Daemon(self._run, "cache-track")
 
-    def get(self, name: str) -> object | None:
+    def track(self, prefix: str) -> None:
+        """Watch the document keys under `prefix` (set once: the namespace never changes)."""
+        if self.prefix is None:
+            self.prefix = prefix
         self._watcher.ensure_started()
+
+    def get(self, name: str) -> object | None:
         return self.entries.get(name) if self.live else None
 
     def keep(self, name: str, value: object, epoch: int) -> None:
@@ -74,7 +82,9 @@ class Local:
                 # client-side cache (Redis 7.4 and later only) sets the parser's the same way.
                 # pyproject.toml bounds redis-py below 9 for this private attribute.
                 connection._parser.set_invalidation_push_handler(self._invalidated)
-                connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "doc:")
+                connection.send_command(
+                    "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", self._tracked()
+                )
                 connection.read_response()
                 self._reset(live=True)
                 self._watch(connection)
@@ -95,9 +105,16 @@ class Local:
                 if connection.can_read(timeout=left):
                     connection.read_response(push_request=True)
 
+    def _tracked(self) -> str:
+        if self.prefix is None:
+            raise RuntimeError("local copies tracked before the namespace is known")
+        return self.prefix
+
     def _invalidated(self, message: list[Any]) -> None:
         keys = message[1]
         if keys is None:  # FLUSHDB or FLUSHALL
             self._reset(live=True)
         else:
-            self.drop([key.decode()[4:] for key in keys])
+            # Keys under the tracked prefix only (BCAST PREFIX): the rest of each is the name.
+            start = len(self._tracked())
+            self.drop([key.decode()[start:] for key in keys])

@@ -15,6 +15,8 @@ class FactCheckNames(NamedTuple):
     claimreview: str
     page: str
     card: str
+    # The public history, whole: pages of it are cut from this one document.
+    history: str
 
 
 class ArticleNames(NamedTuple):
@@ -28,6 +30,7 @@ def fact_check(fact_check_id: int) -> FactCheckNames:
         claimreview=f"fc:{fact_check_id}:ld",
         page=f"page:fc:{fact_check_id}",
         card=f"page:fc:{fact_check_id}:embed",
+        history=f"fc:{fact_check_id}:history",
     )
 
 

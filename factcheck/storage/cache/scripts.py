@@ -1,8 +1,9 @@
 """The cache's Lua scripts: each runs atomically in Redis, so a lease, a fill or an invalidation is
 never seen half done.
 
-Every document has three keys: `doc:<name>` (the bytes), `gen:<name>` (bumped by every
-invalidation) and `lease:<name>` (held by the one request rebuilding a missing document).
+Every document has three keys: `<ns>doc:<name>` (the bytes), `<ns>gen:<name>` (bumped by every
+invalidation) and `<ns>lease:<name>` (held by the one request rebuilding a missing document), where
+`<ns>` is the app's namespace (namespace.py).
 """
 
 # KEYS doc, gen, lease; ARGV token, lease ms, a corrupt entry the caller saw.
@@ -45,6 +46,6 @@ return 1
 ALL = {"lease": LEASE, "fill": FILL, "release": RELEASE, "expire": EXPIRE}
 
 
-def keys(name: str) -> list[str]:
+def keys(namespace: str, name: str) -> list[str]:
     """The doc, gen and lease keys of document `name`, in the order the scripts take them."""
-    return ["doc:" + name, "gen:" + name, "lease:" + name]
+    return [namespace + "doc:" + name, namespace + "gen:" + name, namespace + "lease:" + name]

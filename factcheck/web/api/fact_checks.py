@@ -5,7 +5,7 @@ from typing import Any
 from flask.views import MethodView
 
 from factcheck.core import drafting, publishing, reads
-from factcheck.schemas.claimreview import ClaimReviewSchema
+from factcheck.schemas.claimreview import ClaimReviewPreviewSchema, ClaimReviewSchema
 from factcheck.schemas.fact_checks import (
     FactCheckListArgsSchema,
     FactCheckPatchSchema,
@@ -15,7 +15,7 @@ from factcheck.schemas.fact_checks import (
     RetractSchema,
     RevisionSchema,
 )
-from factcheck.schemas.fields import for_patch
+from factcheck.schemas.fields import PageArgsSchema, for_patch
 from factcheck.storage.documents import Document
 from factcheck.web import auth, idempotency, responses
 from factcheck.web.api.blueprint import (
@@ -27,6 +27,12 @@ from factcheck.web.api.blueprint import (
 )
 
 blp = ApiBlueprint("fact_checks", __name__, "Fact-checks: a claim, its verdict and the evidence")
+
+CLAIMREVIEW_OR_PREVIEW = (
+    "A published fact-check's ClaimReview; a draft's preview (creativeWorkStatus Draft) for its "
+    "own organization"
+)
+ONE_OF = {"oneOf": [ClaimReviewSchema, ClaimReviewPreviewSchema]}
 idempotency.attach(blp)
 
 
@@ -106,18 +112,31 @@ class FactCheckRetract(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/revisions")
 class FactCheckRevisions(MethodView):
-    @blp.response(200, RevisionSchema(many=True))
     @blp.doc(security=auth.OPTIONAL_SECURITY)
-    def get(self, fact_check_id: int) -> Any:
-        """Every stored change of a fact-check: who, when, what"""
-        return reads.revisions(auth.actor_from_header(), fact_check_id)
+    @blp.response(200, RevisionSchema(many=True))
+    @blp.arguments(PageArgsSchema, location="query")
+    def get(self, paging: dict[str, Any], fact_check_id: int) -> Any:
+        """A fact-check's history, oldest first: its published record publicly (from the first
+        publish, by the organization), every revision to its own organization"""
+        page, total = reads.history(auth.actor_from_header(), fact_check_id, **paging)
+        return responses.document(page, responses.paged([], total, paging)[1])
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/claimreview")
 class FactCheckClaimReview(MethodView):
-    @blp.response(200, ClaimReviewSchema, content_type="application/ld+json")
+    # Published: a ClaimReview. A draft, to its own organization: a ClaimReviewPreview.
+    @blp.response(200, description=CLAIMREVIEW_OR_PREVIEW, content_type="application/ld+json")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": CLAIMREVIEW_OR_PREVIEW,
+                "content": {"application/ld+json": {"schema": ONE_OF}},
+            }
+        }
+    )
+    @blp.alt_response(410, response="GONE", description="Retracted: its ClaimReview is withdrawn")
     def get(self, fact_check_id: int) -> Any:
-        """The fact-check as schema.org ClaimReview JSON-LD"""
+        """The fact-check as schema.org ClaimReview JSON-LD (410 once retracted)"""
         document: Document = public_first(
             lambda actor: reads.fact_check_claimreview(actor, fact_check_id)
         )

@@ -2,17 +2,20 @@
 
 core/reads.py decides what each page shows and caches it; these views only render. The ClaimReview
 block is the API's own document bytes, so a crawler reading the page and a client reading the API
-see the same.
+see the same. Every link they write is absolute on SITE_URL and built from the URL map alone
+(`site_link`): nothing of the request (its Host, SCRIPT_NAME, forwarded headers) reaches bytes that
+are cached and served to everyone.
 """
 
 from datetime import date, datetime
+from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from factcheck.core import reads
+from factcheck.core import claimreview, reads
 from factcheck.core.documents import json_document
 from factcheck.core.urls import normalize
 from factcheck.problems import BadRequest, NotFound
@@ -55,14 +58,15 @@ def script_json(text: str) -> Markup:
 
 @blp.get("/fact-checks/<id:fact_check_id>")
 def fact_check(fact_check_id: int) -> Response:
-    def render(check: FactCheck, claimreview: Document) -> str:
+    def render(check: FactCheck, document: Document | None) -> str:
         return render_template(
             "fact_check.html",
             check=check,
             verdict=verdict(check),
-            json_ld=script_json(claimreview.body.decode()),
+            json_ld=script_json(document.body.decode()) if document is not None else None,
+            canonical_url=claimreview.canonical_url(check, reads.site_url()),
             page_url=page_url(check.id),
-            oembed_url=site_url(url_for(".oembed", url=page_url(check.id), format="json")),
+            oembed_url=site_link("pages.oembed", url=page_url(check.id), format="json"),
         )
 
     page = reads.fact_check_page(fact_check_id, render)
@@ -73,7 +77,11 @@ def fact_check(fact_check_id: int) -> Response:
 def fact_check_embed(fact_check_id: int) -> Response:
     def render(check: FactCheck) -> str:
         return render_template(
-            "embed.html", check=check, verdict=verdict(check), page_url=page_url(check.id)
+            "embed.html",
+            check=check,
+            verdict=verdict(check),
+            canonical_url=claimreview.canonical_url(check, reads.site_url()),
+            page_url=page_url(check.id),
         )
 
     return html_response(reads.fact_check_card(fact_check_id, render), EMBED_CSP)
@@ -125,7 +133,7 @@ def oembed() -> Response:
 
 def iframe(check: FactCheck, width: int, height: int) -> str:
     """The card in an iframe that has no scripts and may only open the full page in a new tab."""
-    src = site_url(url_for(".fact_check_embed", fact_check_id=check.id))
+    src = site_link("pages.fact_check_embed", fact_check_id=check.id)
     return (
         f'<iframe src="{escape(src)}" width="{width}" height="{height}" '
         f'title="{escape("Fact-check: " + check.claim_reviewed)}" frameborder="0" loading="lazy" '
@@ -156,12 +164,15 @@ def fact_check_id_of(url: str) -> int:
 # --- HTTP details ----------------------------------------------------------------------------
 
 
-def site_url(path: str) -> str:
-    return str(current_app.config["SITE_URL"]) + path
+def site_link(endpoint: str, **values: Any) -> str:
+    """The absolute URL of a route on SITE_URL. Unlike url_for in a request, it takes nothing
+    from the request: the map is bound to a fixed host and an empty script name."""
+    adapter = current_app.url_map.bind("site.invalid", script_name="/")
+    return reads.site_url() + adapter.build(endpoint, values)
 
 
 def page_url(fact_check_id: int) -> str:
-    return site_url(f"/fact-checks/{fact_check_id}")
+    return site_link("pages.fact_check", fact_check_id=fact_check_id)
 
 
 def html_response(page: Document, csp: str, extra: dict[str, str] | None = None) -> Response:

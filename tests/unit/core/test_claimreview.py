@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from factcheck.core.claimreview import MAX_CLAIM_REVIEWED, profile_problems, render
+from factcheck.core.claimreview import (
+    MAX_CLAIM_REVIEWED,
+    canonical_url,
+    profile_problems,
+    render,
+)
 from factcheck.storage.models import (
     DEFAULT_RATING_SCALE,
     Article,
@@ -19,6 +24,8 @@ SITE = "https://factcheck.example.org/"
 ARTICLE_URL = "https://news.example.com/2022/03/17/china-russia"
 CHECK_URL = SITE + "checks/china-knew"
 PUBLISHED = datetime(2022, 3, 18, 9, 30, tzinfo=UTC)
+# The service's own address (SITE_URL), on another domain than the organization's.
+SERVICE = "https://checks.example.net"
 
 
 def organization(**fields: Any) -> Organization:
@@ -68,6 +75,7 @@ def fact_check(**fields: Any) -> FactCheck:
         "date_modified": None,
         "date_retracted": None,
         "retraction_note": None,
+        "id": 7,
     }
     return FactCheck(**{**defaults, **fields})
 
@@ -132,14 +140,18 @@ def empty_values(value: Any, pointer: str = "") -> list[str]:
 # Rendering
 
 
+def rendered(check: FactCheck) -> dict[str, Any]:
+    return render(check, SERVICE)
+
+
 @pytest.mark.parametrize("check", [fact_check(), full_fact_check()], ids=["least", "full"])
 def test_the_document_is_a_schema_org_claimreview(check: FactCheck) -> None:
-    document = render(check)
+    document = rendered(check)
     assert (document["@context"], document["@type"]) == ("https://schema.org", "ClaimReview")
 
 
 def test_every_property_of_a_full_fact_check_is_rendered() -> None:
-    assert render(full_fact_check()) == {
+    assert rendered(full_fact_check()) == {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": CHECK_URL,
@@ -203,18 +215,13 @@ def test_every_property_of_a_full_fact_check_is_rendered() -> None:
                 "text": "The date was wrong.",
                 "datePublished": "2022-03-18T09:30:00+00:00",
             },
-            {
-                "@type": "CorrectionComment",
-                "text": "Retracted: The source withdrew it.",
-                "datePublished": "2022-03-20T10:00:00+00:00",
-            },
         ],
     }
 
 
 def test_properties_come_in_schema_orgs_order() -> None:
     # The served bytes, and so their ETag, follow this order.
-    assert list(render(full_fact_check())) == [
+    assert list(rendered(full_fact_check())) == [
         "@context",
         "@type",
         "url",
@@ -232,7 +239,7 @@ def test_properties_come_in_schema_orgs_order() -> None:
 
 
 def test_a_fact_check_with_only_what_publishing_needs_renders_only_that() -> None:
-    assert render(fact_check()) == {
+    assert rendered(fact_check()) == {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": CHECK_URL,
@@ -283,7 +290,7 @@ def test_a_fact_check_with_only_what_publishing_needs_renders_only_that() -> Non
     ],
 )
 def test_no_null_or_empty_value_is_rendered(fields: dict[str, Any]) -> None:
-    assert empty_values(render(fact_check(**fields))) == []
+    assert empty_values(rendered(fact_check(**fields))) == []
 
 
 @pytest.mark.parametrize(
@@ -323,7 +330,7 @@ def test_no_null_or_empty_value_is_rendered(fields: dict[str, Any]) -> None:
     ids=["on-the-scale", "off-the-scale", "with-explanation"],
 )
 def test_the_rating(fields: dict[str, Any], rating: dict[str, Any]) -> None:
-    assert render(fact_check(**fields))["reviewRating"] == rating
+    assert rendered(fact_check(**fields))["reviewRating"] == rating
 
 
 @pytest.mark.parametrize(
@@ -342,23 +349,23 @@ def test_the_rating(fields: dict[str, Any], rating: dict[str, Any]) -> None:
     ids=["person-by-default", "person", "organization"],
 )
 def test_the_claim_author(claim_author: dict[str, Any], author: dict[str, Any]) -> None:
-    claim = render(fact_check(claim_author=claim_author))["itemReviewed"]
+    claim = rendered(fact_check(claim_author=claim_author))["itemReviewed"]
     assert claim["author"] == author
 
 
 @pytest.mark.parametrize("claim_author", [None, {}], ids=["none", "empty"])
 def test_a_claim_without_author_has_no_author(claim_author: dict[str, Any] | None) -> None:
-    assert "author" not in render(fact_check(claim_author=claim_author))["itemReviewed"]
+    assert "author" not in rendered(fact_check(claim_author=claim_author))["itemReviewed"]
 
 
 def test_the_claim_date_is_the_claims_date_published() -> None:
-    claim = render(fact_check(claim_date=date(2022, 3, 16)))["itemReviewed"]
+    claim = rendered(fact_check(claim_date=date(2022, 3, 16)))["itemReviewed"]
     assert claim["datePublished"] == "2022-03-16"
 
 
 def test_the_article_appears_first_then_the_other_appearances_in_order() -> None:
     urls = ["https://tv.example.com/a", "https://radio.example.com/b"]
-    claim = render(fact_check(claim_appearances=urls))["itemReviewed"]
+    claim = rendered(fact_check(claim_appearances=urls))["itemReviewed"]
     assert claim["appearance"] == [
         NEWS_ARTICLE,
         {"@type": "CreativeWork", "url": urls[0]},
@@ -368,12 +375,12 @@ def test_the_article_appears_first_then_the_other_appearances_in_order() -> None
 
 @pytest.mark.parametrize("appearances", [[], ["https://tv.example.com/a"]], ids=["alone", "with"])
 def test_the_first_appearance_is_the_article_by_default(appearances: list[str]) -> None:
-    claim = render(fact_check(claim_appearances=appearances))["itemReviewed"]
+    claim = rendered(fact_check(claim_appearances=appearances))["itemReviewed"]
     assert claim["firstAppearance"] == NEWS_ARTICLE
 
 
 def test_a_first_appearance_given_is_a_creative_work() -> None:
-    claim = render(fact_check(claim_first_appearance="https://tv.example.com/a"))["itemReviewed"]
+    claim = rendered(fact_check(claim_first_appearance="https://tv.example.com/a"))["itemReviewed"]
     assert claim["firstAppearance"] == {"@type": "CreativeWork", "url": "https://tv.example.com/a"}
 
 
@@ -390,7 +397,7 @@ def test_a_first_appearance_given_is_a_creative_work() -> None:
     ids=["author", "publisher", "date"],
 )
 def test_the_article_node(fields: dict[str, Any], node: dict[str, Any]) -> None:
-    claim = render(fact_check(article=article(**fields)))["itemReviewed"]
+    claim = rendered(fact_check(article=article(**fields)))["itemReviewed"]
     assert claim["appearance"][0] == {**NEWS_ARTICLE, **node}
 
 
@@ -434,12 +441,12 @@ def test_the_article_node(fields: dict[str, Any], node: dict[str, Any]) -> None:
     ids=["title-is-name", "archived-url-is-archived-at", "publisher", "quote-and-date", "relation"],
 )
 def test_evidence_is_cited(item: dict[str, Any], citation: dict[str, Any]) -> None:
-    assert render(fact_check(evidence=[item]))["citation"] == [citation]
+    assert rendered(fact_check(evidence=[item]))["citation"] == [citation]
 
 
 def test_evidence_is_cited_in_order() -> None:
     urls = ["https://b.example/", "https://a.example/"]
-    citations = render(fact_check(evidence=[{"url": url} for url in urls]))["citation"]
+    citations = rendered(fact_check(evidence=[{"url": url} for url in urls]))["citation"]
     assert [citation["url"] for citation in citations] == urls
 
 
@@ -448,7 +455,7 @@ def test_corrections_are_correction_comments_in_order() -> None:
         Correction(note="First.", date_created=datetime(2022, 3, 19, tzinfo=UTC)),
         Correction(note="Second.", date_created=datetime(2022, 3, 20, tzinfo=UTC)),
     ]
-    assert render(fact_check(corrections=corrections))["correction"] == [
+    assert rendered(fact_check(corrections=corrections))["correction"] == [
         {
             "@type": "CorrectionComment",
             "text": "First.",
@@ -462,26 +469,19 @@ def test_corrections_are_correction_comments_in_order() -> None:
     ]
 
 
-def test_a_retraction_is_the_last_correction_comment() -> None:
+def test_a_retraction_is_never_a_correction_comment() -> None:
+    """A retracted fact-check's ClaimReview is not served at all (410), so rendering one never
+    turns its retraction into markup that would keep the verdict alive."""
     check = fact_check(
         corrections=[Correction(note="First.", date_created=PUBLISHED)],
         date_retracted=datetime(2022, 3, 21, 12, 0, tzinfo=UTC),
         retraction_note="The source withdrew it.",
     )
-    assert render(check)["correction"][-1] == {
-        "@type": "CorrectionComment",
-        "text": "Retracted: The source withdrew it.",
-        "datePublished": "2022-03-21T12:00:00+00:00",
-    }
-
-
-def test_a_retraction_without_corrections_is_the_only_correction_comment() -> None:
-    check = fact_check(date_retracted=PUBLISHED, retraction_note="Withdrawn.")
-    assert [comment["text"] for comment in render(check)["correction"]] == ["Retracted: Withdrawn."]
+    assert [comment["text"] for comment in rendered(check)["correction"]] == ["First."]
 
 
 def test_a_fact_check_never_corrected_has_no_correction() -> None:
-    assert "correction" not in render(fact_check())
+    assert "correction" not in rendered(fact_check())
 
 
 # The publication profile
@@ -509,8 +509,6 @@ HTTP_EVIDENCE = "At least one evidence item with an http(s) URL."
     ("fields", "error"),
     [
         ({"claim_reviewed": ""}, problem("/claimReviewed", REQUIRED)),
-        ({"url": None}, problem("/url", "The fact-check page URL is required.")),
-        ({"url": ""}, problem("/url", "The fact-check page URL is required.")),
         ({"alternate_name": None}, problem("/rating/alternateName", REQUIRED)),
         ({"alternate_name": ""}, problem("/rating/alternateName", REQUIRED)),
         ({"rating_value": 6}, problem("/rating/ratingValue", BETWEEN)),
@@ -537,8 +535,6 @@ HTTP_EVIDENCE = "At least one evidence item with an http(s) URL."
     ],
     ids=[
         "no-claim",
-        "no-url",
-        "empty-url",
         "no-alternate-name",
         "empty-alternate-name",
         "value-above-best",
@@ -554,6 +550,21 @@ HTTP_EVIDENCE = "At least one evidence item with an http(s) URL."
 )
 def test_an_error_blocks_publishing(fields: dict[str, Any], error: dict[str, str]) -> None:
     assert profile_problems(fact_check(**fields)) == ([error], [])
+
+
+@pytest.mark.parametrize("url", [None, ""], ids=["none", "empty"])
+def test_a_fact_check_without_a_page_of_its_own_publishes_on_the_services_page(
+    url: str | None,
+) -> None:
+    """Its canonical URL is the service's page, which is not expected on the desk's domain."""
+    check = fact_check(url=url)
+    assert profile_problems(check) == ([], [])
+    assert rendered(check)["url"] == canonical_url(check, SERVICE) == SERVICE + "/fact-checks/7"
+
+
+def test_the_organizations_own_page_is_the_canonical_url() -> None:
+    assert canonical_url(fact_check(), SERVICE) == CHECK_URL
+    assert rendered(fact_check())["url"] == CHECK_URL
 
 
 def test_a_rating_off_the_scale_needs_no_numbers() -> None:
@@ -575,7 +586,6 @@ def test_every_error_is_listed_in_field_order() -> None:
     errors, _ = profile_problems(check)
     assert [error["pointer"] for error in errors] == [
         "/claimReviewed",
-        "/url",
         "/rating/alternateName",
         "/rating/ratingValue",
         "/evidence",

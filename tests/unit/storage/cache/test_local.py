@@ -5,6 +5,9 @@ import redis
 
 from factcheck.storage.cache.local import LOCAL_MAX, Local
 
+# What the cache passes to track(): its namespace, then `doc:`.
+PREFIX = "factcheck:0123abcd:doc:"
+
 
 class Owner:
     # No client: the watching thread, should anything start it, ends at once.
@@ -21,6 +24,7 @@ def owner() -> Owner:
 def copies(owner: Owner) -> Local:
     """Copies whose tracking connection has just come up."""
     copies = Local(owner)
+    copies.prefix = PREFIX
     copies._reset(live=True)
     return copies
 
@@ -100,13 +104,13 @@ def test_a_dict_below_the_limit_keeps_growing(copies: Local) -> None:
 def test_an_invalidation_push_drops_the_documents_it_names(copies: Local) -> None:
     copies.keep("fc:1:ld", b"one", copies.epoch)
     copies.keep("fc:2:ld", b"two", copies.epoch)
-    copies._invalidated([b"invalidate", [b"doc:fc:1:ld"]])
+    copies._invalidated([b"invalidate", [PREFIX.encode() + b"fc:1:ld"]])
     assert copies.entries == {"fc:2:ld": b"two"}
 
 
 def test_an_invalidation_push_moves_the_epoch_on(copies: Local) -> None:
     before = copies.epoch
-    copies._invalidated([b"invalidate", [b"doc:fc:1:ld", b"doc:page:fc:1"]])
+    copies._invalidated([b"invalidate", [PREFIX.encode() + b"fc:1:ld", PREFIX.encode() + b"p"]])
     assert copies.epoch == before + 1
 
 
@@ -118,8 +122,18 @@ def test_a_flush_push_drops_everything_and_stays_live(copies: Local) -> None:
     assert (copies.entries, copies.epoch, copies.live) == ({}, before + 1, True)
 
 
-def test_get_starts_a_watching_thread_that_ends_without_a_client(copies: Local) -> None:
-    copies.get("fc:1:ld")
+def test_a_name_is_what_follows_the_tracked_prefix(copies: Local) -> None:
+    """Names are kept without the namespace; a push names full keys."""
+    copies.keep("page:fc:1", b"page", copies.epoch)
+    copies.keep("fc:1:ld", b"ld", copies.epoch)
+    copies._invalidated([b"invalidate", [PREFIX.encode() + b"page:fc:1"]])
+    assert copies.entries == {"fc:1:ld": b"ld"}
+
+
+def test_track_starts_a_watching_thread_that_ends_without_a_client(owner: Owner) -> None:
+    copies = Local(owner)
+    copies.track(PREFIX)
+    assert copies.prefix == PREFIX
     thread = copies._watcher.thread
     assert thread is not None
     thread.join(timeout=5)

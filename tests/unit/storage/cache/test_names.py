@@ -18,6 +18,7 @@ def test_a_fact_checks_names_by_document() -> None:
         "claimreview": "fc:9:ld",
         "page": "page:fc:9",
         "card": "page:fc:9:embed",
+        "history": "fc:9:history",
     }
 
 
@@ -45,6 +46,7 @@ def test_an_organizations_name_quotes_its_slug(slug: str, name: str) -> None:
 def test_showing_a_fact_check_is_its_documents_and_its_articles() -> None:
     assert sorted(names.showing_fact_check(9, 1)) == [
         "article:1:ld",
+        "fc:9:history",
         "fc:9:json",
         "fc:9:ld",
         "page:article:1",
@@ -56,8 +58,10 @@ def test_showing_a_fact_check_is_its_documents_and_its_articles() -> None:
 def test_showing_an_article_is_its_documents_and_each_fact_checks() -> None:
     assert sorted(names.showing_article(1, [9, 10])) == [
         "article:1:ld",
+        "fc:10:history",
         "fc:10:json",
         "fc:10:ld",
+        "fc:9:history",
         "fc:9:json",
         "fc:9:ld",
         "page:article:1",
