@@ -17,6 +17,7 @@ REDIS_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9._:-]{0,64}")
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 DEFAULT_RATE_LIMIT_WRITES = "120 per minute"
 DEFAULT_RATE_LIMIT_READS = "600 per minute"
+DEFAULT_HSTS_MAX_AGE = 31536000  # a year
 
 
 class SettingsError(ValueError):
@@ -39,6 +40,8 @@ def from_env(
         "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
         # Off: a SCRIPT_NAME the server took from a request header is not believed (web/prefix).
         "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
+        # Strict-Transport-Security on https requests (web/security_headers); 0 sends none.
+        "HSTS_MAX_AGE": _integer(env, "HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, minimum=0),
         "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
         "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
     }
