@@ -182,3 +182,23 @@ def test_hsts_through_the_production_server_behind_a_trusted_proxy(
     # Plain http, or a forwarded proto from an address the server does not trust: no HSTS.
     assert "Strict-Transport-Security" not in trusted.request("GET", "/healthz").headers
     assert "Strict-Transport-Security" not in untrusted.request("GET", "/healthz", https).headers
+
+
+@pytest.mark.parametrize(
+    ("path", "base"),
+    [
+        ("/api/v1/fact-checks?pageSize=2&status=published", "/api/v1/fact-checks?"),
+        ("/api/v1/articles/1/fact-checks?pageSize=2", "/api/v1/articles/1/fact-checks?"),
+        ("/api/v1/feed?pageSize=2", "/api/v1/feed?"),
+    ],
+)
+def test_link_headers_are_built_on_site_url_not_the_host(
+    client: FlaskClient, seeded: list[str], path: str, base: str
+) -> None:
+    article = client.get("/api/v1/fact-checks?pageSize=1").get_json()[0]["articleId"]
+    path, base = path.replace("/1/", f"/{article}/"), base.replace("/1/", f"/{article}/")
+    response = client.get(
+        path, headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    )
+    links = response.headers["Link"].split(", ")
+    assert links and all(link.startswith(f"<http://factcheck.test{base}") for link in links), links

@@ -20,6 +20,7 @@ from factcheck.web import (
     prefix,
     rate_limits,
     request_log,
+    responses,
     security_headers,
 )
 
@@ -27,6 +28,7 @@ from factcheck.web import (
 def init_app(app: Flask) -> None:
     request_log.init_app(app)
     security_headers.init_app(app)  # early, so it runs late: after every view and hook
+    responses.init_app(app)
     api.init_app(app, openapi.init_app(app))
     pages.init_app(app)
     errors.init_app(app)  # after flask-smorest's Api, so that these handlers replace its own
