@@ -15,8 +15,15 @@ DEFAULT_REDIS_PREFIX = "factcheck:"
 # Printable and unambiguous in redis-cli: no spaces, quotes or glob characters.
 REDIS_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9._:-]{0,64}")
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
-DEFAULT_RATE_LIMIT_WRITES = "120 per minute"
-DEFAULT_RATE_LIMIT_READS = "600 per minute"
+# Search, match, the feed and oEmbed run a query each time; documents come from the cache.
+DEFAULT_RATE_LIMITS = {
+    "RATE_LIMIT_WRITES": "120 per minute",
+    "RATE_LIMIT_READS": "600 per minute",
+    "RATE_LIMIT_SEARCH": "60 per minute",
+    "RATE_LIMIT_FEED": "60 per minute",
+    "RATE_LIMIT_OEMBED": "120 per minute",
+    "RATE_LIMIT_AUTH_FAILURES": "10 per minute",
+}
 DEFAULT_HSTS_MAX_AGE = 31536000  # a year
 
 
@@ -42,8 +49,7 @@ def from_env(
         "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
         # Strict-Transport-Security on https requests (web/security_headers); 0 sends none.
         "HSTS_MAX_AGE": _integer(env, "HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, minimum=0),
-        "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
-        "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
+        **{name: env.get(name) or default for name, default in DEFAULT_RATE_LIMITS.items()},
     }
     validate(settings)
     return settings
@@ -78,7 +84,7 @@ def validate(settings: Mapping[str, Any]) -> None:
     for name in ("RATE_LIMIT_ENABLED", "TRUST_FORWARDED_PREFIX"):
         if not isinstance(settings.get(name, False), bool):
             raise SettingsError(f"{name} must be true or false")
-    for name in ("RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
+    for name in DEFAULT_RATE_LIMITS:
         try:
             parse_many(str(settings[name]))
         except ValueError:
