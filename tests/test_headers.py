@@ -1,7 +1,6 @@
 """Security headers on every response (issue 12 point 7): every route of the URL map, every method,
 with and without a key, and the error responses; HSTS over https through a trusted proxy only."""
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -11,8 +10,6 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from .conftest import create_article, create_fact_check
-from .gunicorn_server import GunicornServer
-from .redis_server import RedisServer
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 EMBEDS = {"pages.fact_check_embed"}
@@ -151,37 +148,7 @@ def test_hsts_only_over_https(app: Flask, client: FlaskClient) -> None:
     assert "Strict-Transport-Security" not in (
         client.get("/healthz", base_url="https://factcheck.test").headers
     )
-
-
-@pytest.fixture(scope="module")
-def servers(database_url: str, redis_server: RedisServer) -> Iterator[dict[str, GunicornServer]]:
-    """The production server trusting this host as its proxy (the default), and one that
-    trusts only another address."""
-    common = {"DATABASE_URL": database_url, "REDIS_URL": redis_server.url, "HSTS_MAX_AGE": "600"}
-    started = {
-        "trusted": GunicornServer(common),
-        "untrusted": GunicornServer({**common, "FORWARDED_ALLOW_IPS": "192.0.2.1"}),
-    }
-    try:
-        for server in started.values():
-            server.start()
-        yield started
-    finally:
-        for server in started.values():
-            server.stop()
-
-
-def test_hsts_through_the_production_server_behind_a_trusted_proxy(
-    servers: dict[str, GunicornServer],
-) -> None:
-    https = {"X-Forwarded-Proto": "https"}
-    trusted, untrusted = servers["trusted"], servers["untrusted"]
-    answered = trusted.request("GET", "/api/openapi.json", https)
-    assert answered.headers.get("Strict-Transport-Security") == "max-age=600"
-    assert answered.headers.get("X-Content-Type-Options") == "nosniff"
-    # Plain http, or a forwarded proto from an address the server does not trust: no HSTS.
-    assert "Strict-Transport-Security" not in trusted.request("GET", "/healthz").headers
-    assert "Strict-Transport-Security" not in untrusted.request("GET", "/healthz", https).headers
+    # Through gunicorn, behind a trusted proxy or not: tests/test_server.py.
 
 
 @pytest.mark.parametrize(

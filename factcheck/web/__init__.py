@@ -19,6 +19,7 @@ from factcheck.web import (
     pages,
     prefix,
     rate_limits,
+    request_limits,
     request_log,
     responses,
     security_headers,
@@ -27,6 +28,7 @@ from factcheck.web import (
 
 def init_app(app: Flask) -> None:
     request_log.init_app(app)
+    request_limits.init_app(app)  # 414/431 before any other hook reads the request
     security_headers.init_app(app)  # early, so it runs late: after every view and hook
     responses.init_app(app)
     api.init_app(app, openapi.init_app(app))
