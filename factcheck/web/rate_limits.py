@@ -49,7 +49,7 @@ def init_app(app: Flask, blueprints: Sequence[Blueprint]) -> Limiter:
     limiter = Limiter(
         key_func=client_address,
         storage_uri=redis_url or "memory://",
-        # Until the database's identity is known (prefix_with_namespace), the deployment's name.
+        # Until the database's identity is known (_prefix_with_namespace), the deployment's name.
         storage_options=_redis_options(config.get("REDIS_PREFIX", "")) if redis_url else {},
         strategy="fixed-window",
         in_memory_fallback_enabled=True,
@@ -59,22 +59,18 @@ def init_app(app: Flask, blueprints: Sequence[Blueprint]) -> Limiter:
         headers_enabled=False,
         enabled=bool(config["RATE_LIMIT_ENABLED"]),
     )
-    per_address: list[tuple[str, Any, list[str]]] = [
-        (config["RATE_LIMIT_READS"], blueprints, READ_METHODS),
-        (config["RATE_LIMIT_SEARCH"], [search.blp], READ_METHODS),
-        (config["RATE_LIMIT_FEED"], [feed.blp], READ_METHODS),
-    ]
     writes = limiter.shared_limit(
         config["RATE_LIMIT_WRITES"], scope="writes", key_func=write_key, methods=WRITE_METHODS
     )
+    reads = limiter.shared_limit(config["RATE_LIMIT_READS"], scope="reads", methods=READ_METHODS)
     for blueprint in blueprints:
         writes(blueprint)
-    for (setting, limited, methods), scope in zip(
-        per_address, ("reads", "search", "feed"), strict=True
-    ):
-        shared = limiter.shared_limit(setting, scope=scope, methods=methods)
-        for blueprint in limited:
-            shared(blueprint)
+        reads(blueprint)
+    # Search and match share a budget: both run a full-text query.
+    limiter.shared_limit(config["RATE_LIMIT_SEARCH"], scope="search", methods=READ_METHODS)(
+        search.blp
+    )
+    limiter.shared_limit(config["RATE_LIMIT_FEED"], scope="feed", methods=READ_METHODS)(feed.blp)
     # oEmbed shares its blueprint with the pages, which the edge cache absorbs.
     limiter.shared_limit(
         config["RATE_LIMIT_OEMBED"],
