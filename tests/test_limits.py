@@ -198,6 +198,15 @@ def test_made_up_keys_are_failed_authentications_counted_per_address(
     assert client.get("/api/v1/articles", environ_base=guesser).status_code == 200
 
 
+def test_failed_reads_count_too(limited_app: LimitedApp) -> None:
+    app = limited_app(RATE_LIMIT_AUTH_FAILURES="2 per minute")
+    client = app.test_client()
+    bad = {"Authorization": "Bearer fck_000000000000_" + "x" * 43}
+    statuses = [client.get("/api/v1/fact-checks", headers=bad).status_code for _ in range(2)]
+    assert statuses == [401, 401]
+    assert_429(client.get("/api/v1/fact-checks", headers=bad))
+
+
 def test_the_write_budget_is_the_verified_keys(limited_app: LimitedApp) -> None:
     app = limited_app(RATE_LIMIT_WRITES="2 per minute", RATE_LIMIT_AUTH_FAILURES="100 per minute")
     desk = new_organization(app, "desk")
