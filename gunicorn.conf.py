@@ -42,6 +42,11 @@ graceful_timeout = _server["GUNICORN_GRACEFUL_TIMEOUT"]
 keepalive = _server["GUNICORN_KEEPALIVE"]
 # Which proxies may set X-Forwarded-Proto (so redirects and URLs keep https).
 forwarded_allow_ips = _server["FORWARDED_ALLOW_IPS"]
+# Above the app's own limits (MAX_REQUEST_LINE, ...), which answer with problem+json
+# (web/request_limits); gunicorn's own answer to these is an HTML page.
+limit_request_line = settings.GUNICORN_LIMIT_REQUEST_LINE
+limit_request_field_size = settings.GUNICORN_LIMIT_REQUEST_FIELD_SIZE
+limit_request_fields = settings.GUNICORN_LIMIT_REQUEST_FIELDS
 accesslog = "-" if _server["ACCESS_LOG"] else None
 errorlog = "-"
 loglevel = _app["LOG_LEVEL"].lower()

@@ -15,8 +15,25 @@ DEFAULT_REDIS_PREFIX = "factcheck:"
 # Printable and unambiguous in redis-cli: no spaces, quotes or glob characters.
 REDIS_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9._:-]{0,64}")
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
-DEFAULT_RATE_LIMIT_WRITES = "120 per minute"
-DEFAULT_RATE_LIMIT_READS = "600 per minute"
+# Search, match, the feed and oEmbed run a query each time; documents come from the cache.
+DEFAULT_RATE_LIMITS = {
+    "RATE_LIMIT_WRITES": "120 per minute",
+    "RATE_LIMIT_READS": "600 per minute",
+    "RATE_LIMIT_SEARCH": "60 per minute",
+    "RATE_LIMIT_FEED": "60 per minute",
+    "RATE_LIMIT_OEMBED": "120 per minute",
+    "RATE_LIMIT_AUTH_FAILURES": "10 per minute",
+}
+DEFAULT_HSTS_MAX_AGE = 31536000  # a year
+
+
+# gunicorn's request limits (gunicorn.conf.py), above the app's own (MAX_REQUEST_LINE, ...), so
+# that the app answers an over-long request with problem+json; past these gunicorn answers alone.
+# A request line limit of 0 is gunicorn's largest: 1 MiB.
+GUNICORN_LIMIT_REQUEST_LINE = 0
+GUNICORN_LINE_CEILING = 1024 * 1024
+GUNICORN_LIMIT_REQUEST_FIELD_SIZE = 32768
+GUNICORN_LIMIT_REQUEST_FIELDS = 200
 
 
 class SettingsError(ValueError):
@@ -39,8 +56,13 @@ def from_env(
         "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
         # Off: a SCRIPT_NAME the server took from a request header is not believed (web/prefix).
         "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
-        "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
-        "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
+        # The app's own request-size limits (web/request_limits), below gunicorn's.
+        "MAX_REQUEST_LINE": _integer(env, "MAX_REQUEST_LINE", 8190, minimum=256),
+        "MAX_HEADER_FIELD_SIZE": _integer(env, "MAX_HEADER_FIELD_SIZE", 8190, minimum=256),
+        "MAX_HEADER_FIELDS": _integer(env, "MAX_HEADER_FIELDS", 100, minimum=10),
+        # Strict-Transport-Security on https requests (web/security_headers); 0 sends none.
+        "HSTS_MAX_AGE": _integer(env, "HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, minimum=0),
+        **{name: env.get(name) or default for name, default in DEFAULT_RATE_LIMITS.items()},
     }
     validate(settings)
     return settings
@@ -75,7 +97,14 @@ def validate(settings: Mapping[str, Any]) -> None:
     for name in ("RATE_LIMIT_ENABLED", "TRUST_FORWARDED_PREFIX"):
         if not isinstance(settings.get(name, False), bool):
             raise SettingsError(f"{name} must be true or false")
-    for name in ("RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
+    for name, ceiling in (
+        ("MAX_REQUEST_LINE", GUNICORN_LINE_CEILING),
+        ("MAX_HEADER_FIELD_SIZE", GUNICORN_LIMIT_REQUEST_FIELD_SIZE),
+        ("MAX_HEADER_FIELDS", GUNICORN_LIMIT_REQUEST_FIELDS - 10),
+    ):
+        if int(settings.get(name, 0)) > ceiling:
+            raise SettingsError(f"{name} must be at most {ceiling} (gunicorn's own limit)")
+    for name in DEFAULT_RATE_LIMITS:
         try:
             parse_many(str(settings[name]))
         except ValueError:

@@ -197,7 +197,7 @@ def test_drafts_need_their_key_and_are_never_cached(
     for _ in range(2):
         own = client.get(path, headers=writer)
         assert own.status_code == 200
-        assert own.headers["Cache-Control"] == "private, no-cache"
+        assert own.headers["Cache-Control"] == "no-store"
         assert own.headers["Vary"] == "Authorization"
     assert redis_server.client().keys(f"*doc:fc:{story.draft_id}:*") == []
 

@@ -61,6 +61,28 @@ def test_readyz_is_degraded_while_redis_is_paused(
     _dispose(app)
 
 
+@pytest.mark.parametrize("fault", ["kill", "pause"])
+def test_readyz_asks_redis_itself_right_after_it_fails(database_url: str, fault: str) -> None:
+    # A redis-server of its own: this one is killed.
+    server = RedisServer()
+    server.start()
+    app = make_app(database_url, server.url)
+    try:
+        client = app.test_client()
+        assert client.get("/readyz").get_json()["checks"]["redis"] == "ok"
+        # The breaker is closed and no request has seen the failure yet: only a real PING can.
+        server.kill() if fault == "kill" else server.pause()
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.get_json() == {
+            "status": "degraded",
+            "checks": {"database": "ok", "redis": "degraded"},
+        }
+    finally:
+        server.stop()
+        _dispose(app)
+
+
 def test_readyz_503_on_a_database_that_was_never_migrated(tmp_path: Path) -> None:
     app = make_app(f"sqlite:///{tmp_path}/fresh.sqlite3", "")
     response = app.test_client().get("/readyz")

@@ -21,7 +21,10 @@ def server(database_url: str) -> Iterator[GunicornServer]:
 def test_a_trusted_proxy_sets_the_scheme(server: GunicornServer) -> None:
     response = server.request("GET", "/api/v1/articles", {"X-Forwarded-Proto": "https"})
     assert response.status == 200
-    assert response.headers["Link"].startswith("<https://")
+    # The app sees https: it sends HSTS. Links stay on SITE_URL whatever the request says.
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert response.headers["Link"].startswith("<http://127.0.0.1:8000/")
+    assert "Strict-Transport-Security" not in server.request("GET", "/api/v1/articles").headers
 
 
 def test_an_untrusted_proxy_does_not(database_url: str) -> None:
@@ -33,7 +36,7 @@ def test_an_untrusted_proxy_does_not(database_url: str) -> None:
         response = elsewhere.request("GET", "/api/v1/articles", {"X-Forwarded-Proto": "https"})
     finally:
         elsewhere.stop()
-    assert response.headers["Link"].startswith("<http://")
+    assert "Strict-Transport-Security" not in response.headers
 
 
 def test_access_and_request_lines_are_json_and_share_the_request_id(

@@ -2,7 +2,8 @@
 core or storage.
 
 The order of init_app below matters: Flask runs after_request hooks in reverse order of
-registration, so the request log (first) sees the final response, and metrics (last) wraps every
+registration, so the request log (first) sees the final response, the security headers
+(second) have the last word on Cache-Control, and metrics (last) wraps every
 route registered before it.
 """
 
@@ -18,12 +19,18 @@ from factcheck.web import (
     pages,
     prefix,
     rate_limits,
+    request_limits,
     request_log,
+    responses,
+    security_headers,
 )
 
 
 def init_app(app: Flask) -> None:
     request_log.init_app(app)
+    request_limits.init_app(app)  # 414/431 before any other hook reads the request
+    security_headers.init_app(app)  # early, so it runs late: after every view and hook
+    responses.init_app(app)
     api.init_app(app, openapi.init_app(app))
     pages.init_app(app)
     errors.init_app(app)  # after flask-smorest's Api, so that these handlers replace its own

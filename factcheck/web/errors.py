@@ -29,6 +29,7 @@ def problem(
     warnings: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
     extensions: Mapping[str, Any] | None = None,
+    instance: str | None = None,
 ) -> Response:
     title = HTTPStatus(status).phrase
     body: dict[str, Any] = {
@@ -36,7 +37,8 @@ def problem(
         "title": title,
         "status": status,
         "detail": detail or title,
-        "instance": request.path,
+        # The path, unless the caller names another (web/request_limits: not an over-long one).
+        "instance": request.path if instance is None else instance,
     }
     if errors:
         body["errors"] = errors

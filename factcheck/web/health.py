@@ -1,4 +1,4 @@
-"""Probes: /healthz (the process answers) and /readyz (it can serve: database usable, Redis seen).
+"""Probes: /healthz (the process answers) and /readyz (it can serve: database usable, Redis asked).
 
 Not in the OpenAPI document: they are for load balancers and orchestrators, not API clients.
 """
@@ -47,9 +47,16 @@ def readyz() -> Response:
 
 
 def redis_state() -> str:
-    """`ok`, `disabled` (no REDIS_URL), or `degraded` while the circuit breaker skips Redis
-    (reads then come from the database)."""
-    return cache.health()
+    """`ok`, `disabled` (no REDIS_URL), or `degraded` (reads then come from the database): when
+    Redis does not answer a PING now, within the cache's socket timeout, or while the cache is
+    still not used (its breaker has yet to trust Redis again, or the namespace is unknown)."""
+    state = cache.health()
+    if state != "ok":
+        return state
+    # The breaker only knows what earlier requests saw: Redis may have died since.
+    if not cache.ping():
+        return "degraded"
+    return state
 
 
 def database_state() -> str:

@@ -1,10 +1,18 @@
-"""Rate limits: writes per API key, reads per client address (Flask-Limiter, SPEC §4).
+"""Rate limits (Flask-Limiter, SPEC §4): writes per verified API key, reads, search, match, the feed
+and oEmbed per client address, and failed authentications per client address.
 
-Counters live in Redis (`REDIS_URL`) so that every worker and replica shares them; when Redis is
-unreachable Flask-Limiter counts in process memory instead, and no request fails because of it.
+Counters live in Redis (`REDIS_URL`) under the cache's namespace (`cache.namespace()`: REDIS_PREFIX
+and the database's identity), so every worker and replica of one deployment shares them and no
+other deployment on the same Redis does; when Redis is unreachable Flask-Limiter counts in process
+memory instead, and no request fails because of it. Pages are left to the edge cache
+(docs/deploy.md).
+
+A write that presents a key has it checked before the limits run, so the write budget is the
+verified key's: a made-up token is a failed authentication, counted against its sender's address
+(RATE_LIMIT_AUTH_FAILURES), and past that budget every request from that address that presents
+a key is 429 before the key is looked at.
 """
 
-import hashlib
 import logging
 import math
 import time
@@ -13,60 +21,92 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse_many
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from factcheck.problems import Problem
+from factcheck.storage import cache
 from factcheck.storage.cache import SOCKET_TIMEOUT
+from factcheck.web import auth
+from factcheck.web.api import feed, search
 from factcheck.web.errors import problem
+from factcheck.web.pages import views as pages
 
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 READ_METHODS = ["GET", "HEAD"]
-KEY_PREFIX = "factcheck-limits"
+AUTH_FAILURES = "auth-failures"
+EXTENSION = "factcheck.rate_limits"
 
 
 def init_app(app: Flask, blueprints: Sequence[Blueprint]) -> Limiter:
-    """A limiter per app (tests build many); its limits cover every route of `blueprints`."""
-    redis_url = app.config.get("REDIS_URL")
+    """A limiter per app (tests build many). `blueprints` take API keys: their writes count per
+    key, their reads per address, and a failed key per address."""
+    config = app.config
+    redis_url = config.get("REDIS_URL")
     limiter = Limiter(
         key_func=client_address,
         storage_uri=redis_url or "memory://",
-        storage_options=_redis_options() if redis_url else {},
+        # Until the database's identity is known (_prefix_with_namespace), the deployment's name.
+        storage_options=_redis_options(config.get("REDIS_PREFIX", "")) if redis_url else {},
         strategy="fixed-window",
-        key_prefix=KEY_PREFIX,
         in_memory_fallback_enabled=True,
         swallow_errors=True,
         # Headers are set below: the library would also put Retry-After on successful responses
         # and overwrite the Retry-After of a 409.
         headers_enabled=False,
-        enabled=bool(app.config["RATE_LIMIT_ENABLED"]),
+        enabled=bool(config["RATE_LIMIT_ENABLED"]),
     )
     writes = limiter.shared_limit(
-        app.config["RATE_LIMIT_WRITES"], scope="writes", key_func=api_key, methods=WRITE_METHODS
+        config["RATE_LIMIT_WRITES"], scope="writes", key_func=write_key, methods=WRITE_METHODS
     )
-    reads = limiter.shared_limit(
-        app.config["RATE_LIMIT_READS"], scope="reads", key_func=client_address, methods=READ_METHODS
-    )
+    reads = limiter.shared_limit(config["RATE_LIMIT_READS"], scope="reads", methods=READ_METHODS)
     for blueprint in blueprints:
         writes(blueprint)
         reads(blueprint)
+    # Search and match share a budget: both run a full-text query.
+    limiter.shared_limit(config["RATE_LIMIT_SEARCH"], scope="search", methods=READ_METHODS)(
+        search.blp
+    )
+    limiter.shared_limit(config["RATE_LIMIT_FEED"], scope="feed", methods=READ_METHODS)(feed.blp)
+    # oEmbed shares its blueprint with the pages, which the edge cache absorbs.
+    limiter.shared_limit(
+        config["RATE_LIMIT_OEMBED"],
+        scope="oembed",
+        methods=READ_METHODS,
+        exempt_when=lambda: request.endpoint != "pages.oembed",
+    )(pages.blp)
+
+    app.extensions[EXTENSION] = state = {
+        "limiter": limiter,
+        "failures": parse_many(config["RATE_LIMIT_AUTH_FAILURES"]),
+        "keyed": frozenset(blueprint.name for blueprint in blueprints),
+        "namespaced": not redis_url,
+    }
+    if limiter.enabled:
+        # Before Flask-Limiter's own hook, which init_app registers next.
+        app.before_request(lambda: _before(state))
     limiter.init_app(app)
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:
+        if limiter.enabled:
+            _count_failure(state, response)
         return _add_headers(limiter, response)
 
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
     return limiter
 
 
-def _redis_options() -> Any:
+def _redis_options(redis_prefix: str) -> Any:
     # A paused Redis must cost a request one short timeout, not redis-py's retries.
     return {
         "socket_connect_timeout": SOCKET_TIMEOUT,
         "socket_timeout": SOCKET_TIMEOUT,
         "retry": Retry(NoBackoff(), 0),
+        "key_prefix": redis_prefix + "limits",
     }
 
 
@@ -75,15 +115,81 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def api_key() -> str:
-    """The presented credential, hashed: a valid key always maps to the same bucket, and knowing
-    a key's public prefix is not enough to use up its budget. Without a key, the address counts."""
-    # Only the token: "Bearer" and "bearer" must not be two budgets for one key.
-    credential = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    if not credential:
-        return "address:" + client_address()
-    digest = hashlib.sha256(credential.encode("utf-8", "surrogatepass")).hexdigest()
-    return "key:" + digest[:32]
+def write_key() -> str:
+    """The verified API key; without one, the client's address. _before has authenticated a key
+    sent with a write already (a bad one never gets here), so this asks auth for its answer."""
+    try:
+        actor = auth.actor_from_header()
+    except Problem:
+        actor = None
+    if actor is not None and actor.key_id is not None:
+        return f"key:{actor.key_id}"
+    return "address:" + client_address()
+
+
+def _before(state: dict[str, Any]) -> Response | None:
+    _prefix_with_namespace(state)
+    if request.blueprint not in state["keyed"] or "Authorization" not in request.headers:
+        return None
+    refused = _failures_exhausted(state)
+    if refused is not None:
+        return refused
+    if request.method in WRITE_METHODS:
+        # A bad key is 401 here (and counted in _count_failure): no write budget is spent on it.
+        auth.actor_from_header()
+    return None
+
+
+def _prefix_with_namespace(state: dict[str, Any]) -> None:
+    """Key the counters by the cache's namespace as soon as the database has told it."""
+    if state["namespaced"]:
+        return
+    namespace = cache.namespace()
+    if namespace is not None:
+        storage = state["limiter"].storage
+        if hasattr(storage, "key_prefix"):
+            storage.key_prefix = namespace + "limits"
+        state["namespaced"] = True
+
+
+def _failures_exhausted(state: dict[str, Any]) -> Response | None:
+    """429 when this address has used up its budget of failed authentications."""
+    strategy = state["limiter"].limiter
+    address = client_address()
+    item: RateLimitItem
+    for item in state["failures"]:
+        try:
+            if strategy.test(item, AUTH_FAILURES, address):
+                continue
+            reset_at = strategy.get_window_stats(item, AUTH_FAILURES, address)[0]
+        except Exception as error:  # a storage failure must not fail the request
+            log.warning("auth failure limit skipped: %s", error)
+            return None
+        retry_after = str(max(1, math.ceil(reset_at - time.time())))
+        return problem(
+            429,
+            f"Too many failed authentications from this address ({item}); "
+            "retry after Retry-After seconds.",
+            slug="rate-limited",
+            headers={
+                "Retry-After": retry_after,
+                "RateLimit-Limit": str(item.amount),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": retry_after,
+            },
+        )
+    return None
+
+
+def _count_failure(state: dict[str, Any], response: Response) -> None:
+    if response.status_code != 401 or "Authorization" not in request.headers:
+        return
+    strategy = state["limiter"].limiter
+    try:
+        for item in state["failures"]:
+            strategy.hit(item, AUTH_FAILURES, client_address())
+    except Exception as error:  # a storage failure must not fail the response
+        log.warning("auth failure not counted: %s", error)
 
 
 def _add_headers(limiter: Limiter, response: Response) -> Response:

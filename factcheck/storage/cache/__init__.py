@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from flask import Flask, current_app
 
 from factcheck.storage.cache import scripts
@@ -70,6 +71,19 @@ def health() -> str:
     if cache.client is not None and cache.namespace() is None:
         return "degraded"
     return cache.health()
+
+
+def ping() -> bool:
+    """Whether Redis answers a PING now, within the client's socket timeout: asked directly, not
+    through the breaker's memory (for /readyz). A failure opens the breaker as any other would."""
+    cache = _cache()
+    if cache.client is None:
+        return False
+    try:
+        return bool(cache.client.ping())
+    except redis.RedisError as error:
+        cache.failed(error)
+        return False
 
 
 def stats() -> dict[str, Any]:

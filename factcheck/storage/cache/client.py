@@ -71,7 +71,7 @@ class Cache:
         try:
             return True, operation(self.client)
         except redis.RedisError as error:
-            self._failed(error)
+            self.failed(error)
             return False, None
 
     def run_script(self, name: str, keys: list[str], args: list[Any]) -> tuple[bool, Any]:
@@ -95,7 +95,7 @@ class Cache:
             if self.on_recovery is not None:
                 self.on_recovery()
         except redis.RedisError as error:
-            self._failed(error)
+            self.failed(error)
             return False
         except Exception as error:
             # The database may be busy or down; the hook runs again at the next probe.
@@ -103,7 +103,7 @@ class Cache:
             return False
         return True
 
-    def _failed(self, error: Exception) -> None:
+    def failed(self, error: Exception) -> None:
         self.count("errors")
         if self.breaker.trip():
             log.warning("cache failed, skipping it for %.1f s: %s", self.breaker.cool_down, error)

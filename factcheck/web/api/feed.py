@@ -3,7 +3,6 @@
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
 from flask.views import MethodView
 
 from factcheck.core import feed
@@ -24,5 +23,5 @@ class Feed(MethodView):
         response = responses.document(document)
         if full:
             query = urlencode({"since": cursor, "pageSize": args["page_size"]})
-            response.headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
+            response.headers["Link"] = f'<{responses.site_url_of_route()}?{query}>; rel="next"'
         return response
