@@ -1,0 +1,26 @@
+"""The queries behind Google's ClaimReviewMarkupPage: an organization's public fact-checks, all of
+them or those of one page URL (the page itself, or the page with a `#fragment`)."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+
+from factcheck.storage.db import db
+from factcheck.storage.models import PUBLISHED, RETRACTED, FactCheck
+
+
+def public_fact_checks(organization_id: int, page_key: str | None = None) -> Sequence[FactCheck]:
+    """Published and retracted, in id order; with `page_key` (a normalised URL without its
+    fragment), only those whose URL is that page's."""
+    query = select(FactCheck).where(
+        FactCheck.organization_id == organization_id,
+        FactCheck.status.in_((PUBLISHED, RETRACTED)),
+    )
+    if page_key is not None:
+        query = query.where(
+            or_(
+                FactCheck.url_key == page_key,
+                FactCheck.url_key.startswith(page_key + "#", autoescape=True),
+            )
+        )
+    return db.session.scalars(query.order_by(FactCheck.id)).all()
