@@ -24,6 +24,7 @@ def client(endpoint: str, key: str | None = None) -> Any:
             "v1alpha1",
             http=httplib2.Http(timeout=30),
             static_discovery=True,
+            cache_discovery=False,
             client_options=options,
         )
     return build(
@@ -31,6 +32,7 @@ def client(endpoint: str, key: str | None = None) -> Any:
         "v1alpha1",
         credentials=Credentials(token=key),
         static_discovery=True,
+        cache_discovery=False,
         client_options=options,
     )
 

@@ -83,6 +83,12 @@ def list_pages(actor: Actor, args: Mapping[str, Any]) -> tuple[list[Page], str |
     return every[offset : offset + size], encode_token("p", offset + size) if more else None
 
 
+def organization_pages(organization_id: int) -> list[Page]:
+    """Every page the organization has had, in id order: those with nothing published left are
+    the deleted (retracted) ones."""
+    return list(_pages(markup_pages.public_fact_checks(organization_id)))
+
+
 def create_page(actor: Actor, data: Mapping[str, Any]) -> Page:
     url = urldefrag(data["page_url"]).url
     key = normalize(url)
