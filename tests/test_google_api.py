@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from googleapiclient.errors import HttpError
 
+from factcheck.storage.db import db
+
 from . import google_client
 from .conftest import ARTICLE, new_organization
 
@@ -399,3 +401,24 @@ def test_the_seed_is_one_page_of_thirteen_markups(
     assert seed_page["pageUrl"] == "https://factcheck.example.org/checks/trt-world-2022-03-17"
     assert len(seed_page["claimReviewMarkups"]) == 13
     assert all("#" in markup["url"] for markup in seed_page["claimReviewMarkups"])
+
+
+def test_rate_limits_answer_in_googles_shape(database_url: str, redis_server: Any) -> None:
+    from .conftest import make_app
+
+    redis_server.client().flushdb()  # no counts left from another test
+    limited = make_app(
+        database_url, redis_server.url, RATE_LIMIT_ENABLED=True, RATE_LIMIT_READS="2 per minute"
+    )
+    with google_client.serving(limited) as url:
+        search = google_client.client(url).claims()
+        for _ in range(2):
+            search.search(query="anything").execute()
+        with pytest.raises(HttpError) as raised:
+            search.search(query="anything").execute()
+    error = error_of(raised)
+    assert (error["code"], error["status"]) == (429, "RESOURCE_EXHAUSTED")
+    assert raised.value.resp["retry-after"]
+    with limited.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import or_, select
 
+from factcheck.storage import store
 from factcheck.storage.db import db
 from factcheck.storage.models import PUBLISHED, RETRACTED, FactCheck
 
@@ -23,4 +24,6 @@ def public_fact_checks(organization_id: int, page_key: str | None = None) -> Seq
                 FactCheck.url_key.startswith(page_key + "#", autoescape=True),
             )
         )
-    return db.session.scalars(query.order_by(FactCheck.id)).all()
+    # A page lists markups, never the article's full text (up to 200 kB each).
+    rendering = store.rendering_only()
+    return db.session.scalars(query.options(*rendering).order_by(FactCheck.id)).unique().all()

@@ -108,8 +108,8 @@ def _reader() -> Actor:
 
 def _writer() -> Actor:
     # Pages are published markup: making or changing one is writing and publishing.
-    actor = auth.require("write")
-    return auth.require("publish") if actor else actor
+    auth.require("write")
+    return auth.require("publish")
 
 
 def _body() -> Any:

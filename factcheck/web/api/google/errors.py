@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from factcheck.core.google_pages import AlreadyExists
 from factcheck.problems import Conflict, PreconditionFailed, Problem
@@ -110,7 +110,8 @@ def _handle_unexpected(error: Exception) -> Response:
 
 def unmatched() -> Response | None:
     """A request under /v1alpha1 that matched no route (or not with its method)."""
-    if request.routing_exception is not None and request.path.startswith(PREFIX):
+    missing = request.routing_exception
+    if isinstance(missing, NotFound | MethodNotAllowed) and request.path.startswith(PREFIX):
         return google_error(404, "Method not found.")
     return None
 
