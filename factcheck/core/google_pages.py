@@ -73,14 +73,20 @@ def list_pages(actor: Actor, args: Mapping[str, Any]) -> tuple[list[Page], str |
         return [], None
     if args.get("url"):
         key = normalize(args["url"])
-        found = _pages(markup_pages.public_fact_checks(actor.organization_id, key))
-        return [p for p in found if p.published][:1], None
+        at_url = _pages(markup_pages.public_fact_checks(actor.organization_id, key))
+        return [p for p in at_url if p.published][:1], None
     offset = decode_token(args["page_token"], "p") if args.get("page_token") else args["offset"]
-    checks = markup_pages.public_fact_checks(actor.organization_id)
-    every = [p for p in _pages(checks) if p.published]
     size = args["page_size"]
-    more = len(every) > offset + size
-    return every[offset : offset + size], encode_token("p", offset + size) if more else None
+    # Pages are told apart from ids and URLs alone; only the listed ones are loaded.
+    index: dict[str, list[tuple[int, str]]] = {}
+    for check_id, url_key, status in markup_pages.page_index(actor.organization_id):
+        index.setdefault(_group(check_id, url_key), []).append((check_id, status))
+    listed = [rows for rows in index.values() if any(s == PUBLISHED for _, s in rows)]
+    window = listed[offset : offset + size]
+    loaded = markup_pages.fact_checks([check_id for rows in window for check_id, _ in rows])
+    found = list(_pages(loaded))
+    more = len(listed) > offset + size
+    return found, encode_token("p", offset + size) if more else None
 
 
 def organization_pages(organization_id: int) -> list[Page]:
@@ -158,9 +164,15 @@ def _groups(checks: Sequence[FactCheck]) -> Iterator[tuple[int, list[FactCheck]]
     """Fact-checks (in id order) by page, each page named by its first (lowest) id."""
     groups: dict[str, list[FactCheck]] = {}
     for check in checks:
-        groups.setdefault(markup.page_key(check) or f"#{check.id}", []).append(check)
+        groups.setdefault(_group(check.id, check.url_key), []).append(check)
     for members in groups.values():
         yield members[0].id, members
+
+
+def _group(check_id: int, url_key: str | None) -> str:
+    """The page a fact-check is on: its URL without the fragment, or (with no URL of its own,
+    so the service's page is its URL) a page of its own."""
+    return url_key.partition("#")[0] if url_key else f"#{check_id}"
 
 
 def _names(organization: Any, given: str) -> bool:
