@@ -15,6 +15,7 @@ from urllib.parse import urldefrag
 
 from factcheck.core import claimreview
 from factcheck.core.urls import normalize
+from factcheck.problems import Unprocessable
 from factcheck.storage.models import PUBLISHED, FactCheck
 
 # Native wire names (FactCheckSchema) as Google calls them, for error pointers.
@@ -159,3 +160,65 @@ def google_pointer(native: str, prefix: str) -> str:
     """`/rating/alternateName` of FactCheckSchema as `<prefix>/rating/textualRating`."""
     parts = [GOOGLE_NAMES.get(part, part) for part in native.split("/")[1:]]
     return prefix + "".join("/" + part for part in parts)
+
+
+# --- which markup is which fact-check, and the URL of each new one ---------------------------
+
+
+def match(
+    given: list[tuple[int, Mapping[str, Any]]], published: Mapping[str | None, FactCheck]
+) -> tuple[dict[int, tuple[Mapping[str, Any], FactCheck]], list[tuple[int, Mapping[str, Any]]]]:
+    """Markups that name a published fact-check of the page (by `url`), and the new ones. One
+    markup without a url is the page URL's own fact-check, as Google defaults `url` to it."""
+    matched: dict[int, tuple[Mapping[str, Any], FactCheck]] = {}
+    new = []
+    for index, entry in given:
+        key = normalize(entry["url"], keep_fragment=True) if entry.get("url") else None
+        check = published.get(key) if key else None
+        if check is not None and all(c.id != check.id for _, c in matched.values()):
+            matched[index] = (entry, check)
+        else:
+            new.append((index, entry))
+    bare = [(index, entry) for index, entry in new if not entry.get("url")]
+    page_own = next((c for k, c in published.items() if k and "#" not in k), None)
+    if len(bare) == 1 and page_own and all(c.id != page_own.id for _, c in matched.values()):
+        matched[bare[0][0]] = (bare[0][1], page_own)
+        new.remove(bare[0])
+    return matched, new
+
+
+def urls(
+    url: str,
+    key: str,
+    entries: list[tuple[int, Mapping[str, Any]]],
+    taken: set[str],
+    alone: bool,
+) -> dict[int, str]:
+    """Each new markup's URL: its own (the page's, or the page's with a fragment), or the page's
+    when it is the page's only markup, or else the page's with a fragment of its own
+    (#claim-N)."""
+    chosen: dict[int, str] = {}
+    used = set(taken)
+    for index, entry in entries:
+        if entry.get("url"):
+            own = normalize(entry["url"], keep_fragment=True)
+            where = f"/claimReviewMarkups/{index}/url"
+            if own.partition("#")[0] != key:
+                raise invalid(where, "Must be pageUrl, or pageUrl with a #fragment.")
+            if own in used:
+                raise invalid(where, "Another markup of the page, or a retracted one, has it.")
+            chosen[index], used = entry["url"], used | {own}
+    bare = [index for index, entry in entries if not entry.get("url")]
+    if alone and bare and key not in used:
+        return {bare[0]: url}
+    number = 0
+    for index in bare:
+        number += 1
+        while normalize(f"{url}#claim-{number}", keep_fragment=True) in used:
+            number += 1
+        chosen[index] = f"{url}#claim-{number}"
+    return chosen
+
+
+def invalid(pointer: str, detail: str) -> Unprocessable:
+    return Unprocessable(detail, errors=[{"pointer": pointer, "detail": detail}])

@@ -104,7 +104,7 @@ def create_page(actor: Actor, data: Mapping[str, Any]) -> Page:
             raise AlreadyExists(f"There is a page at {url} already; update it.")
         given = list(data["claim_review_markups"])
         taken = {check.url_key for check in members if check.url_key}
-        urls = _urls(url, key, list(enumerate(given)), taken, alone=len(given) == 1)
+        urls = markup.urls(url, key, list(enumerate(given)), taken, alone=len(given) == 1)
         first = None
         for index, entry in enumerate(given):
             check = _create(actor, entry, urls[index], url, f"{MARKUPS}/{index}")
@@ -120,14 +120,14 @@ def update_page(actor: Actor, page_id: int, data: Mapping[str, Any]) -> Page:
         _check_version(current, data)
         url = markup.page_url(current.published[0], site_url())
         if data.get("name") not in (None, f"pages/{page_id}"):
-            raise _invalid("/name", f"This is pages/{page_id}.")
+            raise markup.invalid("/name", f"This is pages/{page_id}.")
         if normalize(urldefrag(data["page_url"]).url) != normalize(url):
-            raise _invalid("/pageUrl", "A page's URL does not change; create a page there.")
+            raise markup.invalid("/pageUrl", "A page's URL does not change; create a page there.")
         published = {check.url_key: check for check in current.published}
         given = list(enumerate(data["claim_review_markups"]))
-        matched, new = _match(given, published)
+        matched, new = markup.match(given, published)
         taken = {check.url_key for check in current.members if check.url_key}
-        urls = _urls(url, normalize(url), new, taken, alone=len(given) == 1)
+        urls = markup.urls(url, normalize(url), new, taken, alone=len(given) == 1)
         for index, (entry, check) in matched.items():
             _change(actor, entry, check, f"{MARKUPS}/{index}")
         for index, entry in new:
@@ -186,65 +186,10 @@ def _names(organization: Any, given: str) -> bool:
 def _check_version(current: Page, data: Mapping[str, Any]) -> None:
     sent, now = data.get("version_id"), markup.version_id(current.members)
     if not sent:
-        raise _invalid("/versionId", "An update names the versionId it was made on.")
+        raise markup.invalid("/versionId", "An update names the versionId it was made on.")
     if sent != now:
         # Google's ABORTED (AIP-154): read the page again, then make the change on it.
         raise PreconditionFailed(f"The page is at versionId {now}, not {sent}; get it again.")
-
-
-def _match(
-    given: list[tuple[int, Mapping[str, Any]]], published: Mapping[str | None, FactCheck]
-) -> tuple[dict[int, tuple[Mapping[str, Any], FactCheck]], list[tuple[int, Mapping[str, Any]]]]:
-    """Markups that name a published fact-check of the page (by `url`), and the new ones. One
-    markup without a url is the page URL's own fact-check, as Google defaults `url` to it."""
-    matched: dict[int, tuple[Mapping[str, Any], FactCheck]] = {}
-    new = []
-    for index, entry in given:
-        key = normalize(entry["url"], keep_fragment=True) if entry.get("url") else None
-        check = published.get(key) if key else None
-        if check is not None and all(c.id != check.id for _, c in matched.values()):
-            matched[index] = (entry, check)
-        else:
-            new.append((index, entry))
-    bare = [(index, entry) for index, entry in new if not entry.get("url")]
-    page_own = next((c for k, c in published.items() if k and "#" not in k), None)
-    if len(bare) == 1 and page_own and all(c.id != page_own.id for _, c in matched.values()):
-        matched[bare[0][0]] = (bare[0][1], page_own)
-        new.remove(bare[0])
-    return matched, new
-
-
-def _urls(
-    url: str,
-    key: str,
-    entries: list[tuple[int, Mapping[str, Any]]],
-    taken: set[str],
-    alone: bool,
-) -> dict[int, str]:
-    """Each new markup's URL: its own (the page's, or the page's with a fragment), or the page's
-    when it is the page's only markup, or else the page's with a fragment of its own
-    (#claim-N)."""
-    chosen: dict[int, str] = {}
-    used = set(taken)
-    for index, entry in entries:
-        if entry.get("url"):
-            own = normalize(entry["url"], keep_fragment=True)
-            where = f"{MARKUPS}/{index}/url"
-            if own.partition("#")[0] != key:
-                raise _invalid(where, "Must be pageUrl, or pageUrl with a #fragment.")
-            if own in used:
-                raise _invalid(where, "Another markup of the page, or a retracted one, has it.")
-            chosen[index], used = entry["url"], used | {own}
-    bare = [index for index, entry in entries if not entry.get("url")]
-    if alone and bare and key not in used:
-        return {bare[0]: url}
-    number = 0
-    for index in bare:
-        number += 1
-        while normalize(f"{url}#claim-{number}", keep_fragment=True) in used:
-            number += 1
-        chosen[index] = f"{url}#claim-{number}"
-    return chosen
 
 
 def _create(actor: Actor, entry: Mapping[str, Any], url: str, page: str, where: str) -> FactCheck:
@@ -323,7 +268,3 @@ def _flatten(messages: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _flatten(message, path)
     else:
         yield path, str(messages)
-
-
-def _invalid(pointer: str, detail: str) -> Unprocessable:
-    return Unprocessable(detail, errors=[{"pointer": pointer, "detail": detail}])
