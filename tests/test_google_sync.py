@@ -146,6 +146,12 @@ def test_corrections_and_retractions_follow(
             ],
         }
     ).execute()
+    assert sync(runner, target, "--dry-run") == [
+        f"would update {SEED_PAGE}: changed {SEED_PAGE}#beijing-olympics-dates; "
+        f"removed {SEED_PAGE}#us-china-trade-war",
+        "would create https://factcheck.example.org/checks/extra: 1 markup",
+        "would create 1, would update 1, would delete 0 pages",
+    ]
     assert sync(runner, target)[-1] == "create 1, update 1, delete 0 pages"
     pages.delete(name=extra["name"]).execute()
 

@@ -65,7 +65,8 @@ def plan(organization_id: int, pages: Any) -> list[Change]:
         target = theirs.get(key)
         if target is None:
             count = len(body["claimReviewMarkups"])
-            changes.append(Change("create", ours["pageUrl"], body, detail=f"{count} markups"))
+            detail = f"{count} markup" + ("" if count == 1 else "s")
+            changes.append(Change("create", ours["pageUrl"], body, detail=detail))
         elif _content(target) != _content(ours):
             body.update(name=target["name"], versionId=target["versionId"])
             detail = _difference(target, ours)
