@@ -326,7 +326,7 @@ def test_a_markup_that_breaks_a_rule_is_refused_with_its_field(api: Any) -> None
     error = error_of(raised)
     assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
     fields = [v["field"] for v in error["details"][0]["fieldViolations"]]
-    assert fields == ["claimReviewMarkups[0].rating.ratingValue"]
+    assert "claimReviewMarkups[0].rating.ratingValue" in fields
     with pytest.raises(HttpError) as raised:
         api.pages().create(body={**PAGE, "unknownField": 1}).execute()
     assert error_of(raised)["details"][0]["fieldViolations"][0]["field"] == "unknownField"
