@@ -422,3 +422,13 @@ def test_rate_limits_answer_in_googles_shape(database_url: str, redis_server: An
     with limited.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_update_says_what_it_is_sent_and_no_more(api: Any) -> None:
+    created = api.pages().create(body=PAGE).execute()
+    changed = copy.deepcopy(created)
+    [entry] = changed["claimReviewMarkups"]
+    del entry["rating"]["ratingExplanation"], entry["claimAuthor"]["jobTitle"]
+    updated = api.pages().update(name=created["name"], body=changed).execute()
+    assert updated["claimReviewMarkups"] == changed["claimReviewMarkups"]
+    assert api.pages().get(name=created["name"]).execute() == updated

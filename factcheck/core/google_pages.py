@@ -213,9 +213,19 @@ def _change(actor: Actor, entry: Mapping[str, Any], check: FactCheck, where: str
     with _pointing_into(where):
         fields = FactCheckSchema(partial=True).load(wire)
         fields.pop("in_language", None)
+        _remove_left_out(fields, check)
         # A published fact-check changes publicly: the correction says what, and where from.
         fields["correction"] = f"Changed through pages.update: {', '.join(changed)}."
         update_fact_check(actor, check.id, check.version, fields)
+
+
+def _remove_left_out(fields: dict[str, Any], check: FactCheck) -> None:
+    """A page is sent whole: what a markup's rating or claimant leaves out is removed, also where
+    an update merges nested objects into the stored ones (null removes a member)."""
+    stored = {"rating": check.rating, "claim_author": check.claim_author}
+    for name, before in stored.items():
+        if fields.get(name) is not None and before:
+            fields[name] = {**dict.fromkeys(before), **fields[name]}
 
 
 def _article(actor: Actor, entry: Mapping[str, Any], page: str, where: str) -> Article:
