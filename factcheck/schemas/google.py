@@ -8,7 +8,7 @@ RFC 3339 in UTC written with `Z`: GoogleTimestamp is the one place they are form
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate
 
 from factcheck.schemas.fields import HttpUrl, Text
 
@@ -143,12 +143,18 @@ class ListPagesResponseSchema(_Proto3):
 # --- claims:search: the native route's answer, its timestamps written as Google writes them ---
 
 
-class _SearchPublisherSchema(_Proto3):
+class _SearchSchema(_Proto3):
+    class Meta:
+        # The discovery document's fields, and no other (tests compare the two routes whole).
+        unknown = EXCLUDE
+
+
+class _SearchPublisherSchema(_SearchSchema):
     name = fields.String()
     site = fields.String()
 
 
-class _SearchReviewSchema(_Proto3):
+class _SearchReviewSchema(_SearchSchema):
     publisher = fields.Nested(_SearchPublisherSchema)
     url = fields.String()
     title = fields.String()
@@ -157,14 +163,14 @@ class _SearchReviewSchema(_Proto3):
     language_code = fields.String(data_key="languageCode")
 
 
-class _SearchClaimSchema(_Proto3):
+class _SearchClaimSchema(_SearchSchema):
     text = fields.String()
     claimant = fields.String()
     claim_date = GoogleTimestamp(data_key="claimDate")
     claim_review = fields.List(fields.Nested(_SearchReviewSchema), data_key="claimReview")
 
 
-class ClaimSearchResponseSchema(_Proto3):
+class ClaimSearchResponseSchema(_SearchSchema):
     """Loads the answer of core/claim_search (ISO 8601 times) and dumps it with `Z` times."""
 
     claims = fields.List(fields.Nested(_SearchClaimSchema))
