@@ -445,3 +445,29 @@ def test_an_update_says_what_it_is_sent_and_no_more(api: Any) -> None:
     updated = api.pages().update(name=created["name"], body=changed).execute()
     assert updated["claimReviewMarkups"] == changed["claimReviewMarkups"]
     assert api.pages().get(name=created["name"]).execute() == updated
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", b"{}"),
+        ("application/json", b'{"pageUrl": '),
+        ("application/json", b"[]"),
+        ("application/json", b'{"pageUrl": "x"}' + b" " * (1024 * 1024)),
+    ],
+)
+def test_bad_bodies_are_invalid_arguments(
+    endpoint: str, writer: dict[str, str], content_type: str, body: bytes
+) -> None:
+    request = urllib.request.Request(
+        endpoint + "/v1alpha1/pages",
+        data=body,
+        method="POST",
+        headers={**writer, "Content-Type": content_type},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    answer = json.loads(refused.value.read())
+    assert refused.value.code == 400
+    assert answer["error"]["status"] == "INVALID_ARGUMENT"
+    assert answer["error"]["message"]
