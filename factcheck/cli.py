@@ -1,9 +1,11 @@
-"""Operator commands: `flask create-org`, `create-api-key`, `revoke-api-key`, `seed` and more.
+"""Operator commands: `flask create-org`, `create-api-key`, `revoke-api-key`, `seed`,
+`google-sync` and more.
 
 What an operator types passes the same marshmallow schemas as API input (http(s) URLs, lengths,
 control characters), and is refused with the same messages, naming the option.
 """
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,10 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from googleapiclient.errors import HttpError
 from marshmallow import Schema, ValidationError
 
-from factcheck.core import generate, idempotency, keys, seed
+from factcheck.core import generate, google_sync, idempotency, keys, seed
 from factcheck.core.organizations import create_organization
 from factcheck.problems import Problem
 from factcheck.schemas import export
@@ -22,6 +25,7 @@ from factcheck.storage import store
 
 # Relative to where the command runs: the project root, or /srv in the container image.
 SEEDS = Path("seeds")
+SYNC_ACTIONS = ("create", "update", "delete")
 PUBLISHED_SCHEMAS = Path("schemas")
 
 
@@ -132,8 +136,52 @@ def generate_command(count: int, slug: str, seed_value: int) -> None:
     click.echo(f"generated {made} published fact-checks for {slug}")
 
 
+@click.command("google-sync")
+@click.option("--org", "slug", required=True, help="The organization whose fact-checks to push.")
+@click.option(
+    "--endpoint",
+    default="https://factchecktools.googleapis.com/",
+    show_default=True,
+    help="A pages.* endpoint: Google's, or another instance of this service.",
+)
+@click.option(
+    "--token-env",
+    default="GOOGLE_SYNC_TOKEN",
+    show_default=True,
+    help="The environment variable holding the bearer token (an OAuth token for Google's, the "
+    "target organization's API key for this service).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the differences, change nothing.")
+@with_appcontext
+def google_sync_command(slug: str, endpoint: str, token_env: str, dry_run: bool) -> None:
+    """Push organization SLUG's published fact-checks to a pages.* endpoint: create, update
+    (with versionId) and delete retracted pages. Running it again changes nothing."""
+    organization = store.organization_by_slug(slug)
+    if organization is None:
+        raise click.ClickException(f"no organization {slug!r}")
+    token = os.environ.get(token_env, "")
+    if not token:
+        raise click.ClickException(f"set {token_env} to the target's bearer token")
+    pages = google_sync.pages_client(endpoint, token)
+    try:
+        changes = google_sync.plan(organization.id, pages)
+        if dry_run:
+            for change in changes:
+                click.echo("would " + google_sync.describe(change))
+        else:
+            google_sync.apply(pages, changes, click.echo)
+    except HttpError as error:
+        answered = f"{endpoint} answered {error.status_code}: {error.reason}"
+        raise click.ClickException(answered) from None
+    counts = {action: sum(c.action == action for c in changes) for action in SYNC_ACTIONS}
+    verb = "would " if dry_run else ""
+    summary = ", ".join(f"{verb}{action} {count}" for action, count in counts.items())
+    click.echo(f"{summary} pages" if changes else "no difference")
+
+
 def init_app(app: Flask) -> None:
     for command in (create_org, create_api_key, revoke_api_key, seed_command, export_schemas):
         app.cli.add_command(command)
     app.cli.add_command(purge_idempotency_keys)
     app.cli.add_command(generate_command)
+    app.cli.add_command(google_sync_command)

@@ -4,12 +4,12 @@ parse with a schema, make one use-case call and shape the response."""
 from flask import Flask
 from flask_smorest import Api
 
-from factcheck.web.api import articles, fact_checks, feed, organizations, search
+from factcheck.web.api import articles, fact_checks, feed, google, organizations, search
 from factcheck.web.api.blueprint import MAX_ID, IdConverter
 
 # The blueprints the rate limits cover (writes per key, reads per address).
-LIMITED = (organizations.blp, articles.blp, fact_checks.blp)
-BLUEPRINTS = (*LIMITED, search.blp, feed.blp)
+LIMITED = (organizations.blp, articles.blp, fact_checks.blp, google.blp)
+BLUEPRINTS = (organizations.blp, articles.blp, fact_checks.blp, search.blp, feed.blp)
 
 
 def init_app(app: Flask, openapi: Api) -> None:
@@ -19,3 +19,5 @@ def init_app(app: Flask, openapi: Api) -> None:
     )
     for blueprint in BLUEPRINTS:
         openapi.register_blueprint(blueprint)
+    # Google's v1alpha1 surface is described by Google's discovery document, not the OpenAPI one.
+    app.register_blueprint(google.blp)
