@@ -17,6 +17,14 @@ REDIS_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9._:-]{0,64}")
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 DEFAULT_RATE_LIMIT_WRITES = "120 per minute"
 DEFAULT_RATE_LIMIT_READS = "600 per minute"
+# How long a request may wait on the database before it is answered 503 (README, "Configuration").
+# Seconds; psycopg (like libpq) waits at least 2 s for a connection whatever it is told.
+DATABASE_BUDGETS = {
+    "DATABASE_CONNECT_TIMEOUT": (2.0, 2.0),
+    "DATABASE_STATEMENT_TIMEOUT": (3.0, 0.1),
+    "DATABASE_LOCK_TIMEOUT": (2.0, 0.1),
+    "DATABASE_POOL_TIMEOUT": (2.0, 0.1),
+}
 
 
 class SettingsError(ValueError):
@@ -41,6 +49,13 @@ def from_env(
         "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
         "RATE_LIMIT_WRITES": env.get("RATE_LIMIT_WRITES") or DEFAULT_RATE_LIMIT_WRITES,
         "RATE_LIMIT_READS": env.get("RATE_LIMIT_READS") or DEFAULT_RATE_LIMIT_READS,
+        **{
+            name: _seconds(env, name, default, minimum)
+            for name, (default, minimum) in DATABASE_BUDGETS.items()
+        },
+        # A test fault (web/faults.py): refused by `validate` unless faults are allowed.
+        "FAULT_KILL_AFTER_COMMIT": _boolean(env, "FAULT_KILL_AFTER_COMMIT", False),
+        "FAULT_INJECTION_ALLOWED": _boolean(env, "FAULT_INJECTION_ALLOWED", False),
     }
     validate(settings)
     return settings
@@ -75,6 +90,8 @@ def validate(settings: Mapping[str, Any]) -> None:
     for name in ("RATE_LIMIT_ENABLED", "TRUST_FORWARDED_PREFIX"):
         if not isinstance(settings.get(name, False), bool):
             raise SettingsError(f"{name} must be true or false")
+    _check_database_budgets(settings)
+    _check_faults(settings)
     for name in ("RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
         try:
             parse_many(str(settings[name]))
@@ -83,6 +100,22 @@ def validate(settings: Mapping[str, Any]) -> None:
                 f"{name} must be a limit such as '120 per minute' or '10/second;1000/day', "
                 f"got {settings[name]!r}"
             ) from None
+
+
+def _check_database_budgets(settings: Mapping[str, Any]) -> None:
+    for name, (default, minimum) in DATABASE_BUDGETS.items():
+        value = settings.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise SettingsError(f"{name} must be a number of seconds, at least {minimum:g}")
+
+
+def _check_faults(settings: Mapping[str, Any]) -> None:
+    # A fault that kills the process is for tests only: a production start refuses it.
+    allowed = settings.get("TESTING") or settings.get("FAULT_INJECTION_ALLOWED")
+    if settings.get("FAULT_KILL_AFTER_COMMIT") and not allowed:
+        raise SettingsError(
+            "FAULT_KILL_AFTER_COMMIT is a test fault; it needs TESTING or FAULT_INJECTION_ALLOWED"
+        )
 
 
 def _check_database_url(database_url: str) -> None:
@@ -119,6 +152,19 @@ def _integer(env: Mapping[str, str], name: str, default: int, minimum: int) -> i
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value >= minimum or value == float("inf"):
+        raise SettingsError(f"{name} must be a number of seconds, at least {minimum:g}")
     return value
 
 
