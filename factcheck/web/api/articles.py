@@ -7,7 +7,12 @@ from flask.views import MethodView
 
 from factcheck.core import articles, drafting, reads
 from factcheck.core.documents import version_etag
-from factcheck.schemas.articles import ArticleListArgsSchema, ArticleSchema, ArticleSummarySchema
+from factcheck.schemas.articles import (
+    ArticleListArgsSchema,
+    ArticlePatchSchema,
+    ArticleSchema,
+    ArticleSummarySchema,
+)
 from factcheck.schemas.claimreview import ClaimReviewSchema
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.schemas.fields import PageArgsSchema, for_patch
@@ -17,6 +22,7 @@ from factcheck.web.api.blueprint import (
     POST_DOC,
     WRITE_DOC,
     ApiBlueprint,
+    merge_patch_doc,
     public_first,
 )
 
@@ -60,9 +66,9 @@ class ArticleResource(MethodView):
         return responses.conditional(article, version_etag(article), responses.PRIVATE)
 
     @auth.requires("write")
-    @blp.arguments(for_patch(ArticleSchema))
+    @blp.arguments(for_patch(ArticlePatchSchema))
     @blp.response(200, ArticleSchema)
-    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC, **merge_patch_doc("ArticlePatch"))
     def patch(self, data: dict[str, Any], article_id: int) -> Any:
         """Change some fields of an article"""
         actor = auth.require("write")

@@ -23,6 +23,7 @@ from factcheck.web.api.blueprint import (
     POST_IF_MATCH_DOC,
     WRITE_DOC,
     ApiBlueprint,
+    merge_patch_doc,
     public_first,
 )
 
@@ -67,7 +68,7 @@ class FactCheckResource(MethodView):
     @auth.requires("write")
     @blp.arguments(for_patch(FactCheckPatchSchema))
     @blp.response(200, FactCheckSchema)
-    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC, **merge_patch_doc("FactCheckPatch"))
     def patch(self, data: dict[str, Any], fact_check_id: int) -> Any:
         """Change a fact-check; a published verdict changes only with a `correction` note"""
         actor, version = auth.require("write"), expected_version(fact_check_id)
