@@ -2,6 +2,8 @@
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from factcheck.problems import BadRequest
+
 TRACKING_PARAMETERS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"}
     | {"yclid", "twclid", "ttclid", "mkt_tok", "_ga", "_gl", "oly_anon_id", "oly_enc_id"}
@@ -13,15 +15,24 @@ def normalize(url: str, keep_fragment: bool = False) -> str:
     """Scheme and host lower-cased, default port, trailing slash and tracking parameters dropped.
 
     The fragment is dropped for articles; fact-check pages keep it, since a publisher may put
-    several fact-checks on one page, one `#fragment` each.
+    several fact-checks on one page, one `#fragment` each. A URL Python cannot split (an
+    unclosed `[` IPv6 host, a host that changes under NFKC such as a fullwidth `＃`) is 400,
+    naming the `url` field or parameter every caller takes it from.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError as error:
+        raise BadRequest(
+            "The URL cannot be read.", errors=[{"parameter": "url", "detail": str(error)}]
+        ) from None
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
     try:
         port = parts.port
     except ValueError:
         port = None
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     path = parts.path.rstrip("/")
     query = urlencode(
