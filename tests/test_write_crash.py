@@ -6,47 +6,21 @@ right after the commit of the transaction that wrote the table the request names
 """
 
 import http.client
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from factcheck.core import keys
-from factcheck.core.organizations import create_organization
 from factcheck.settings import SettingsError, from_env
-from factcheck.storage.db import db
 from factcheck.web.faults import HEADER
 
 from .conftest import (
     ARTICLE,
     FACT_CHECK,
-    _create_postgres_database,
-    _drop_postgres_database,
-    _migrate,
-    make_app,
+    key_of_new_organization,
 )
 from .gunicorn_server import GunicornServer, Response
 from .redis_server import RedisServer
-
-POSTGRES = os.environ.get("TEST_DATABASE_URL", "")
-
-
-@pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own: the server is another process, and it commits."""
-    if POSTGRES.startswith("postgres"):
-        url = _create_postgres_database(POSTGRES)
-        try:
-            _migrate(url)
-            yield url
-        finally:
-            _drop_postgres_database(POSTGRES, url)
-    else:
-        url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        _migrate(url)
-        yield url
 
 
 @pytest.fixture
@@ -54,12 +28,7 @@ def server(
     own_database: str, redis_server: RedisServer
 ) -> Iterator[tuple[GunicornServer, dict[str, str]]]:
     redis_server.client().flushdb()
-    app = make_app(own_database, redis_server.url)
-    with app.app_context():
-        organization = create_organization("desk", "Desk Checks", "https://desk.example.org/")
-        token = keys.issue(organization.id, "crash", frozenset({"write", "publish"}))
-        db.session.remove()
-        db.engine.dispose()
+    auth = key_of_new_organization(own_database)
     running = GunicornServer(
         {
             "DATABASE_URL": own_database,
@@ -71,7 +40,7 @@ def server(
         }
     )
     running.start()
-    yield running, {"Authorization": f"Bearer {token}"}
+    yield running, auth
     running.stop()
 
 
