@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from factcheck.core import keys
 from factcheck.core.organizations import create_organization, organization
+from factcheck.storage.db import db
 
 from .conftest import FACT_CHECK, create_article, create_fact_check, publish
 
@@ -305,3 +306,34 @@ def test_a_lookup_by_an_unsplittable_url_is_400_naming_the_parameter(
 def test_the_raw_query_of_the_issue_is_400(client: FlaskClient) -> None:
     response = client.get("/api/v1/articles?url=http%3A%2F%2F%5B%3A%3A1")
     assert response.status_code == 400
+
+
+def test_moving_off_the_scale_removes_the_numbers_with_null(
+    client: FlaskClient, writer: dict[str, str], draft: Any
+) -> None:
+    path = draft.headers["Location"]
+    kept_numbers = patch(client, writer, path, {"rating": {"alternateName": "Unproven"}})
+    assert kept_numbers.status_code == 422
+    off = {
+        "alternateName": "Unproven",
+        "ratingValue": None,
+        "bestRating": None,
+        "worstRating": None,
+    }
+    response = patch(client, writer, path, {"rating": off})
+    assert response.status_code == 200, response.get_json()
+    rating = response.get_json()["rating"]
+    assert (rating["alternateName"], rating["ratingValue"]) == ("Unproven", None)
+    assert rating["ratingExplanation"] == RATING["ratingExplanation"]
+
+
+def test_publish_checks_the_scale_the_organization_has_now(
+    app: Flask, client: FlaskClient, writer: dict[str, str], draft: Any
+) -> None:
+    with app.app_context():
+        desk = organization("desk")
+        desk.rating_scale = {**desk.rating_scale, "labels": [], "offScale": ["Unproven"]}
+        db.session.commit()
+    response = publish(client, writer, draft)
+    assert response.status_code == 422
+    assert "/rating/ratingValue" in pointers(response)

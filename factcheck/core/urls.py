@@ -11,21 +11,27 @@ TRACKING_PARAMETERS = frozenset(
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def lookup_key(url: str, keep_fragment: bool = False) -> str:
+    """`url` normalised to look it up by, from a `url` query parameter: 400 naming it when the
+    URL cannot be split (stored URLs passed schemas.fields.HttpUrl, which splits them)."""
+    try:
+        return normalize(url, keep_fragment)
+    except ValueError as error:
+        raise BadRequest(
+            "The url parameter is not a URL that can be read.",
+            errors=[{"parameter": "url", "detail": str(error)}],
+        ) from None
+
+
 def normalize(url: str, keep_fragment: bool = False) -> str:
     """Scheme and host lower-cased, default port, trailing slash and tracking parameters dropped.
 
     The fragment is dropped for articles; fact-check pages keep it, since a publisher may put
-    several fact-checks on one page, one `#fragment` each. A URL Python cannot split (an
-    unclosed `[` IPv6 host, a host that changes under NFKC such as a fullwidth `＃`) is 400,
-    naming the `url` field or parameter every caller takes it from.
+    several fact-checks on one page, one `#fragment` each. ValueError for a URL Python cannot
+    split: an unclosed `[` IPv6 host, a host that changes under NFKC (a fullwidth `＃`).
     """
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError as error:
-        raise BadRequest(
-            "The URL cannot be read.", errors=[{"parameter": "url", "detail": str(error)}]
-        ) from None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
     scheme = parts.scheme.lower()
     try:
         port = parts.port
