@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from factcheck.settings import SettingsError, from_env
 from factcheck.web.faults import HEADER
@@ -115,3 +116,9 @@ def test_the_fault_is_refused_outside_tests() -> None:
     with pytest.raises(SettingsError, match="FAULT_KILL_AFTER_COMMIT is a test fault"):
         from_env({"FAULT_KILL_AFTER_COMMIT": "on"})
     assert from_env({"FAULT_KILL_AFTER_COMMIT": "on", "FAULT_INJECTION_ALLOWED": "on"})
+
+
+def test_the_header_alone_kills_nothing(client: FlaskClient, writer: dict[str, str]) -> None:
+    # This test's own process would die if it did.
+    created = client.post("/api/v1/articles", json=ARTICLE, headers={**writer, HEADER: "articles"})
+    assert created.status_code == 201
