@@ -283,9 +283,14 @@ def test_an_articles_publisher_is_merged(client: FlaskClient, writer: dict[str, 
     "path", ["/api/v1/fact-checks/{fact_check_id}", "/api/v1/articles/{article_id}"]
 )
 def test_the_openapi_document_says_patch_is_a_merge_patch(client: FlaskClient, path: str) -> None:
-    body = client.get("/api/openapi.json").get_json()["paths"][path]["patch"]["requestBody"]
+    document = client.get("/api/openapi.json").get_json()
+    body = document["paths"][path]["patch"]["requestBody"]
     assert {"application/json", "application/merge-patch+json"} <= set(body["content"])
     assert "RFC 7386" in body["description"]
+    refs = {content["schema"]["$ref"] for content in body["content"].values()}
+    assert len(refs) == 1, refs
+    component = document["components"]["schemas"][refs.pop().rsplit("/", 1)[1]]
+    assert "required" not in component, "every field of a merge patch is optional"
 
 
 # --- lookups by a URL Python cannot split ----------------------------------------------------

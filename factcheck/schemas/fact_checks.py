@@ -134,6 +134,8 @@ class FactCheckPatchSchema(FactCheckSchema):
     """A JSON Merge Patch (RFC 7386) of a fact-check: fields left out stay as they are, `null`
     removes one, and so inside `rating` and `claimAuthor`; lists are replaced whole."""
 
+    # Optional here in the class too, so the published JSON Schema of a patch requires nothing.
+    claim_reviewed = Text(500, min_length=1, data_key="claimReviewed")
     claim_author = fields.Nested(ClaimAuthorPatchSchema, data_key="claimAuthor", allow_none=True)
     rating = fields.Nested(RatingPatchSchema, allow_none=True)
     correction = Text(

@@ -36,17 +36,14 @@ POST_IF_MATCH_DOC = {
 
 
 def merge_patch_doc(component: str) -> dict[str, Any]:
-    """A PATCH body as JSON Merge Patch (RFC 7386), under both media types it is taken as."""
-    schema = {"$ref": f"#/components/schemas/{component}"}
+    """A PATCH body as JSON Merge Patch (RFC 7386): its media type besides application/json,
+    whose schema (`component`, registered by `@blp.arguments`) it shares."""
     return {
         "requestBody": {
             "description": "A JSON Merge Patch (RFC 7386): fields left out keep their stored "
             "values, also inside nested objects; `null` removes a field; lists are replaced "
             "whole.",
-            "content": {
-                "application/json": {"schema": schema},
-                MERGE_PATCH: {"schema": schema},
-            },
+            "content": {MERGE_PATCH: {"schema": {"$ref": f"#/components/schemas/{component}"}}},
         }
     }
 
