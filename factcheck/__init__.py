@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from factcheck import cli, settings, storage, web
+from factcheck.storage.db import engine_options
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _configure(app: Flask) -> None:
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url(app.config["DATABASE_URL"]),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(app.config),
     )
     # Werkzeug answers 413 past this before the body is read.
     if app.config.get("MAX_CONTENT_LENGTH") is None:

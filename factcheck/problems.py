@@ -72,3 +72,8 @@ class Unprocessable(Problem, status=422, slug="validation-error"):
 
 class PreconditionRequired(Problem, status=428, slug="precondition-required"):
     """A change sent without If-Match."""
+
+
+class DatabaseUnavailable(Problem, status=503, slug="database-unavailable"):
+    """The database is locked, refuses connections or does not answer within its budget; the
+    request may be retried after `Retry-After` seconds."""

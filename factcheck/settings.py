@@ -24,6 +24,14 @@ DEFAULT_RATE_LIMITS = {
     "RATE_LIMIT_OEMBED": "120 per minute",
     "RATE_LIMIT_AUTH_FAILURES": "10 per minute",
 }
+# How long a request may wait on the database before it is answered 503 (README, "Configuration").
+# Seconds; psycopg (like libpq) waits at least 2 s for a connection whatever it is told.
+DATABASE_BUDGETS = {
+    "DATABASE_CONNECT_TIMEOUT": (2.0, 2.0),
+    "DATABASE_STATEMENT_TIMEOUT": (3.0, 0.1),
+    "DATABASE_LOCK_TIMEOUT": (2.0, 0.1),
+    "DATABASE_POOL_TIMEOUT": (2.0, 0.1),
+}
 DEFAULT_HSTS_MAX_AGE = 31536000  # a year
 
 
@@ -56,6 +64,13 @@ def from_env(
         "RATE_LIMIT_ENABLED": _boolean(env, "RATE_LIMIT_ENABLED", True),
         # Off: a SCRIPT_NAME the server took from a request header is not believed (web/prefix).
         "TRUST_FORWARDED_PREFIX": _boolean(env, "TRUST_FORWARDED_PREFIX", False),
+        **{
+            name: _seconds(env, name, default, minimum)
+            for name, (default, minimum) in DATABASE_BUDGETS.items()
+        },
+        # A test fault (web/faults.py): refused by `validate` unless faults are allowed.
+        "FAULT_KILL_AFTER_COMMIT": _boolean(env, "FAULT_KILL_AFTER_COMMIT", False),
+        "FAULT_INJECTION_ALLOWED": _boolean(env, "FAULT_INJECTION_ALLOWED", False),
         # The app's own request-size limits (web/request_limits), below gunicorn's.
         "MAX_REQUEST_LINE": _integer(env, "MAX_REQUEST_LINE", 8190, minimum=256),
         "MAX_HEADER_FIELD_SIZE": _integer(env, "MAX_HEADER_FIELD_SIZE", 8190, minimum=256),
@@ -97,6 +112,8 @@ def validate(settings: Mapping[str, Any]) -> None:
     for name in ("RATE_LIMIT_ENABLED", "TRUST_FORWARDED_PREFIX"):
         if not isinstance(settings.get(name, False), bool):
             raise SettingsError(f"{name} must be true or false")
+    _check_database_budgets(settings)
+    _check_faults(settings)
     for name, ceiling in (
         ("MAX_REQUEST_LINE", GUNICORN_LINE_CEILING),
         ("MAX_HEADER_FIELD_SIZE", GUNICORN_LIMIT_REQUEST_FIELD_SIZE),
@@ -112,6 +129,22 @@ def validate(settings: Mapping[str, Any]) -> None:
                 f"{name} must be a limit such as '120 per minute' or '10/second;1000/day', "
                 f"got {settings[name]!r}"
             ) from None
+
+
+def _check_database_budgets(settings: Mapping[str, Any]) -> None:
+    for name, (default, minimum) in DATABASE_BUDGETS.items():
+        value = settings.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise SettingsError(f"{name} must be a number of seconds, at least {minimum:g}")
+
+
+def _check_faults(settings: Mapping[str, Any]) -> None:
+    # A fault that kills the process is for tests only: a production start refuses it.
+    allowed = settings.get("TESTING") or settings.get("FAULT_INJECTION_ALLOWED")
+    if settings.get("FAULT_KILL_AFTER_COMMIT") and not allowed:
+        raise SettingsError(
+            "FAULT_KILL_AFTER_COMMIT is a test fault; it needs TESTING or FAULT_INJECTION_ALLOWED"
+        )
 
 
 def _check_database_url(database_url: str) -> None:
@@ -148,6 +181,19 @@ def _integer(env: Mapping[str, str], name: str, default: int, minimum: int) -> i
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value >= minimum or value == float("inf"):
+        raise SettingsError(f"{name} must be a number of seconds, at least {minimum:g}")
     return value
 
 

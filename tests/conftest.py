@@ -49,6 +49,23 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """A database of one test's own, for servers in other processes that commit."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgres"):
+        url = _create_postgres_database(base)
+        try:
+            _migrate(url)
+            yield url
+        finally:
+            _drop_postgres_database(base, url)
+    else:
+        url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
+        _migrate(url)
+        yield url
+
+
 def _create_postgres_database(base: str) -> str:
     import psycopg
 
@@ -129,6 +146,17 @@ def new_organization(app: Flask, slug: str, scopes: str = "write publish") -> di
         )
         token = keys.issue(organization.id, "tests", frozenset(scopes.split()))
     return {"Authorization": f"Bearer {token}"}
+
+
+def key_of_new_organization(database_url: str, slug: str = "desk") -> dict[str, str]:
+    """For a server in another process: an organization in `database_url` and a key's header."""
+    app = make_app(database_url, "")
+    with app.app_context():
+        try:
+            return new_organization(app, slug)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -10,11 +10,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from factcheck.storage.models import DEFAULT_RATING_SCALE
+
 from .conftest import FACT_CHECK, create_article, create_fact_check
 from .test_cache import counting_queries
 from .test_errors import assert_problem
 
-ABANDONED = {**FACT_CHECK["rating"], "alternateName": "Abandoned verdict", "ratingValue": 4}
+ABANDONED = {"alternateName": "Unproven", "ratingExplanation": "Abandoned verdict"}
+# The default scale's labels, by ratingValue: a verdict is a pair of its organization's scale.
+LABELS = {entry["ratingValue"]: entry["alternateName"] for entry in DEFAULT_RATING_SCALE["labels"]}
 DRAFT_TEXT = "INTERNAL: wait for the desk editor before calling it."
 
 
@@ -28,7 +32,12 @@ def write(client: FlaskClient, headers: dict[str, str], method: str, path: str, 
 
 def correct(client: FlaskClient, writer: dict[str, str], fact_check_id: int, number: int) -> None:
     value = 1 + number % 5
-    rating = {**FACT_CHECK["rating"], "ratingValue": value, "alternateName": f"Verdict {number}"}
+    rating = {
+        **FACT_CHECK["rating"],
+        "ratingValue": value,
+        "alternateName": LABELS[value],
+        "ratingExplanation": f"Verdict {number}.",
+    }
     write(
         client,
         writer,
@@ -77,7 +86,7 @@ def test_the_public_sees_the_published_record_by_the_organization(
         assert secret not in body, secret
     corrected = next(entry for entry in entries if entry["action"] == "correct")
     assert corrected["note"] == "Correction number 1."
-    assert corrected["changes"]["rating"][1]["alternateName"] == "Verdict 1"
+    assert corrected["changes"]["rating"][1]["ratingExplanation"] == "Verdict 1."
     assert entries[-1]["note"] == "The series was withdrawn."
     assert response.headers["Cache-Control"].startswith("public")
 
@@ -91,7 +100,7 @@ def test_another_organization_sees_the_public_record_and_the_owner_everything(
     own = client.get(path, headers=writer)
     entries = own.get_json()
     assert [entry["action"] for entry in entries][:3] == ["create", "update", "publish"]
-    assert entries[0]["changes"]["rating"]["alternateName"] == "Abandoned verdict"
+    assert entries[0]["changes"]["rating"]["ratingExplanation"] == "Abandoned verdict"
     assert all(entry["actor"].startswith("key:") for entry in entries)
     assert len(entries) == len(public) + 2
     assert "public" not in own.headers["Cache-Control"]

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from factcheck.core import articles, keys
 from factcheck.core.organizations import organization as find_organization
+from factcheck.storage import records
 from factcheck.storage.db import db
 from factcheck.storage.models import Article, FactCheck, IdempotencyRecord
 
@@ -156,24 +157,42 @@ def blocked_create(
     release.set()
 
 
-def test_a_duplicate_while_the_first_runs_is_409(
-    app: Flask, writer: dict[str, str], blocked_create: tuple[threading.Event, threading.Event]
+def test_a_duplicate_while_the_first_runs_waits_and_replays_it(
+    app: Flask,
+    writer: dict[str, str],
+    blocked_create: tuple[threading.Event, threading.Event],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The first request holds its transaction, with its key's record in it, inside the write.
     entered, release = blocked_create
-    results: list[Any] = []
-    first = threading.Thread(
-        target=lambda: results.append(post_article(app.test_client(), writer, "slow"))
-    )
+    duplicate_writing = threading.Event()
+    hold = records.hold_idempotency_key
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        if entered.is_set():
+            duplicate_writing.set()
+        return hold(*args, **kwargs)
+
+    monkeypatch.setattr(records, "hold_idempotency_key", watched)
+    results: dict[str, Any] = {}
+
+    def post(name: str) -> None:
+        results[name] = post_article(app.test_client(), writer, "slow")
+
+    first = threading.Thread(target=post, args=("first",))
     first.start()
     assert entered.wait(30)
-    duplicate = post_article(app.test_client(), writer, "slow")
-    assert duplicate.status_code == 409
-    assert duplicate.headers["Retry-After"] == "1"
+    duplicate = threading.Thread(target=post, args=("duplicate",))
+    duplicate.start()
+    # The duplicate found no answer before the write and now meets the first's record.
+    assert duplicate_writing.wait(30)
     release.set()
     first.join(30)
-    assert results[0].status_code == 201
-    replay = post_article(app.test_client(), writer, "slow")
-    assert replay.get_data() == results[0].get_data()
+    duplicate.join(30)
+    assert results["first"].status_code == results["duplicate"].status_code == 201
+    assert results["duplicate"].get_data() == results["first"].get_data()
+    assert results["duplicate"].headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in results["first"].headers
     assert count(app, Article) == 1
 
 

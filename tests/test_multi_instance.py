@@ -125,7 +125,7 @@ def test_a_write_on_one_instance_is_never_served_stale_by_the_other(
     current = b.request("GET", f"/api/v1/fact-checks/{fact_check_id}", auth_header)
     feed = f"/api/v1/articles/{current.json()['articleId']}/claimreview"
     a.request("GET", feed)
-    rating = {**current.json()["rating"], "alternateName": "Corrected verdict"}
+    rating = {**current.json()["rating"], "ratingExplanation": "Corrected explanation."}
     corrected = b.request(
         "PATCH",
         f"/api/v1/fact-checks/{fact_check_id}",
@@ -135,7 +135,7 @@ def test_a_write_on_one_instance_is_never_served_stale_by_the_other(
     assert corrected.status == 200, corrected.body
     reviews = {review["url"]: review for review in a.request("GET", feed).json()}
     shown = reviews[current.json()["url"]]
-    assert shown["reviewRating"]["alternateName"] == "Corrected verdict"
+    assert shown["reviewRating"]["ratingExplanation"] == "Corrected explanation."
 
 
 def test_the_write_rate_limit_is_shared_by_both_instances(

@@ -16,6 +16,7 @@ from factcheck.core import keys
 from factcheck.core.organizations import organization
 from factcheck.storage import cache
 from factcheck.storage.db import db
+from factcheck.storage.models import DEFAULT_RATING_SCALE
 
 from .conftest import (
     FACT_CHECK,
@@ -102,7 +103,13 @@ def published_claim(app: Flask, claim: str, verdict: str = "Mostly false") -> in
     client = app.test_client()
     writer = new_organization(app, "desk")
     article_id = create_article(client, writer).get_json()["id"]
-    rating = {**FACT_CHECK["rating"], "alternateName": verdict}
+    # A verdict is a pair of the default scale: its value goes with the label.
+    value = next(
+        entry["ratingValue"]
+        for entry in DEFAULT_RATING_SCALE["labels"]
+        if entry["alternateName"] == verdict
+    )
+    rating = {**FACT_CHECK["rating"], "ratingValue": value, "alternateName": verdict}
     draft = create_fact_check(client, writer, article_id, claimReviewed=claim, rating=rating)
     assert publish(client, writer, draft).status_code == 200
     fact_check_id: int = draft.get_json()["id"]

@@ -6,6 +6,7 @@ from factcheck.core import changes
 from factcheck.core.actors import Actor
 from factcheck.core.urls import normalize
 from factcheck.problems import Conflict, Unprocessable
+from factcheck.schemas.articles import PublisherSchema
 from factcheck.storage import records, store
 from factcheck.storage.models import Article, utcnow
 
@@ -23,6 +24,14 @@ def update_article(
 ) -> Article:
     with store.unit_of_work():
         article = changes.article_at(actor, article_id, expected_version)
+        if "publisher" in data:
+            # A JSON Merge Patch: the publisher keeps the members the request leaves out.
+            data = {
+                **data,
+                "publisher": changes.merged(
+                    PublisherSchema(), article.publisher, data["publisher"], "/publisher"
+                ),
+            }
         _apply(article, data)
         article.date_modified = utcnow()
         store.flush()
@@ -51,6 +60,9 @@ def _apply(article: Article, data: dict[str, Any]) -> None:
         article.url_key = url_key
     if "text" in data and article.id is not None:
         _check_quotes_still_match(article, data["text"])
+    if data.get("publisher") is not None:
+        publisher = {key: value for key, value in data["publisher"].items() if value is not None}
+        data = {**data, "publisher": publisher}
     for key, value in data.items():
         setattr(article, key, value)
 

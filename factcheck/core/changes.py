@@ -4,11 +4,14 @@ Every write of a fact-check runs in one unit of work: the change, its revision, 
 the cached documents it makes stale and (once public) its place in the feed commit together.
 """
 
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from marshmallow import Schema, ValidationError
 
 from factcheck.core import reads
 from factcheck.core.actors import Actor
-from factcheck.problems import PreconditionFailed
+from factcheck.problems import PreconditionFailed, Unprocessable
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.storage import records, store
 from factcheck.storage.cache import invalidation, names
@@ -35,6 +38,39 @@ def _check_version(current: int, expected: int | None) -> None:
         raise PreconditionFailed(
             f"The resource is at version {current}, not {expected}; fetch it again."
         )
+
+
+def merged(
+    schema: Schema, stored: Mapping[str, Any] | None, patch: Mapping[str, Any] | None, at: str
+) -> dict[str, Any] | None:
+    """JSON Merge Patch (RFC 7386) of one nested object, in loaded (attribute) names: members the
+    patch sends replace the stored ones, `null` removes one, members left out stay. None when the
+    patch removes the object. The result must pass `schema` whole: 422 with pointers under `at`.
+    """
+    if patch is None:
+        return None
+    result = {key: value for key, value in {**(stored or {}), **patch}.items() if value is not None}
+    try:
+        loaded: dict[str, Any] = schema.load(schema.dump(result))
+    except ValidationError as error:
+        problems = [
+            {"pointer": at + where, "detail": detail} for where, detail in _flat(error.messages)
+        ]
+        raise Unprocessable(
+            f"{at} as merged with the stored one does not validate.", problems
+        ) from None
+    return loaded
+
+
+def _flat(messages: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            yield from _flat(value, where if key == "_schema" else f"{where}/{key}")
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from _flat(message, where)
+    else:
+        yield where, str(messages)
 
 
 def snapshot(check: FactCheck) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 import json
 from typing import Any
 
-from factcheck.core import changes, claimreview
+from factcheck.core import changes, claimreview, scales
 from factcheck.core.actors import Actor
 from factcheck.core.articles import quote_at
 from factcheck.core.reads import owned_article
 from factcheck.core.urls import normalize
-from factcheck.problems import Conflict, Unprocessable
+from factcheck.problems import Conflict, Forbidden, Unprocessable
+from factcheck.schemas.fact_checks import ClaimAuthorSchema, RatingSchema
 from factcheck.storage import store
 from factcheck.storage.models import (
     DRAFT,
@@ -17,12 +18,18 @@ from factcheck.storage.models import (
     RETRACTED,
     Correction,
     FactCheck,
+    Organization,
     utcnow,
 )
 
-# Changing these on a published fact-check changes its verdict (the rating carries its explanation):
-# it needs a public correction note.
-VERDICT_FIELDS = frozenset({"rating", "evidence"})
+# What a published fact-check says to its readers, by the names changes.diff reports: the claim
+# (and where the article says it), the verdict with its explanation, the evidence. Changing any
+# of it is a correction: a public note, by a key that may publish. The review's prose, the
+# claimant's details and the links stay editable for typos.
+READER_FIELDS = frozenset({"claimReviewed", "quote", "quoteOffset", "rating", "evidence"})
+# Nested objects a PATCH merges into the stored one (RFC 7386), and the schema each must pass.
+MERGED = {"rating": RatingSchema(), "claim_author": ClaimAuthorSchema()}
+WIRE_NAMES = {"rating": "/rating", "claim_author": "/claimAuthor"}
 
 
 def create_fact_check(actor: Actor, article_id: int, data: dict[str, Any]) -> FactCheck:
@@ -32,6 +39,8 @@ def create_fact_check(actor: Actor, article_id: int, data: dict[str, Any]) -> Fa
             organization_id=actor.organization_id, article=article, status=DRAFT, evidence=[]
         )
         _apply(check, data)
+        if "rating" in data:
+            _check_scale(check)
         store.add(check)
         store.flush()
         changes.record_revision(check, actor, "create", changes.snapshot(check))
@@ -49,10 +58,17 @@ def update_fact_check(
         if check.status == RETRACTED:
             raise Conflict("A retracted fact-check cannot change.")
         before = changes.snapshot(check)
-        _apply(check, data)
+        _assign(check, _merge(check, data))
         changed = changes.diff(before, changes.snapshot(check))
         if not changed:
             return check
+        if check.status == PUBLISHED:
+            # Who before what: may this key correct, and did it say why, before the content.
+            _may_correct(actor, changed, correction_note)
+        _place_quote(check)
+        changed = changes.diff(before, changes.snapshot(check))
+        if "rating" in changed:
+            _check_scale(check)
         action = "update"
         if check.status == PUBLISHED:
             action = _correct(check, changed, correction_note)
@@ -61,16 +77,41 @@ def update_fact_check(
     return check
 
 
-def _correct(check: FactCheck, changed: dict[str, Any], note: str | None) -> str:
-    """A change to a published fact-check: a correction if the verdict moves; the profile holds."""
-    action = "update"
-    changed_verdict = VERDICT_FIELDS & changed.keys()
-    if changed_verdict and not note:
+def _merge(check: FactCheck, data: dict[str, Any]) -> dict[str, Any]:
+    """The PATCH's nested objects merged into the stored ones (JSON Merge Patch)."""
+    stored = {"rating": check.rating, "claim_author": check.claim_author}
+    return {
+        key: changes.merged(MERGED[key], stored[key], value, WIRE_NAMES[key])
+        if key in MERGED
+        else value
+        for key, value in data.items()
+    }
+
+
+def _check_scale(check: FactCheck) -> None:
+    organization = store.get(Organization, check.organization_id)
+    scales.check(organization.rating_scale if organization else None, check)
+
+
+def _may_correct(actor: Actor, changed: dict[str, Any], note: str | None) -> None:
+    """A change readers see of a published fact-check needs `publish` and a correction note."""
+    corrected = READER_FIELDS & changed.keys()
+    if corrected and "publish" not in actor.scopes:
+        raise Forbidden(
+            "Changing what readers see of a published fact-check is a correction: it needs a "
+            "key with the 'publish' scope."
+        )
+    if corrected and not note:
         raise Unprocessable(
-            "Changing the verdict of a published fact-check needs a correction note.",
+            "Changing what readers see of a published fact-check needs a correction note.",
             errors=[{"pointer": "/correction", "detail": "Say what changed and why."}],
         )
-    if changed_verdict:
+
+
+def _correct(check: FactCheck, changed: dict[str, Any], note: str | None) -> str:
+    """A change to a published fact-check: a correction if readers see it; the profile holds."""
+    action = "update"
+    if READER_FIELDS & changed.keys():
         check.corrections.append(Correction(note=note, date_created=utcnow()))
         action = "correct"
     errors, _ = claimreview.profile_problems(check)
@@ -89,6 +130,11 @@ def delete_fact_check(actor: Actor, fact_check_id: int, expected_version: int | 
 
 
 def _apply(check: FactCheck, data: dict[str, Any]) -> None:
+    _assign(check, data)
+    _place_quote(check)
+
+
+def _assign(check: FactCheck, data: dict[str, Any]) -> None:
     data = dict(data)
     if "rating" in data:
         rating = data.pop("rating") or {}
@@ -96,13 +142,14 @@ def _apply(check: FactCheck, data: dict[str, Any]) -> None:
             setattr(check, column, rating.get(column))
     if "evidence" in data:
         data["evidence"] = [_json_ready(item) for item in data["evidence"]]
-    if "claim_author" in data and data["claim_author"] is not None:
-        data["claim_author"] = _json_ready(data["claim_author"])
+    if data.get("claim_author") is not None:
+        # Members a merge removed are left out, not stored as null.
+        author = {key: value for key, value in data["claim_author"].items() if value is not None}
+        data["claim_author"] = _json_ready(author)
     if "url" in data:
         check.url_key = normalize(data["url"], keep_fragment=True) if data["url"] else None
     for key, value in data.items():
         setattr(check, key, value)
-    _place_quote(check)
 
 
 def _place_quote(check: FactCheck) -> None:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from factcheck.core import changes, claimreview
+from factcheck.core import changes, claimreview, scales
 from factcheck.core.actors import Actor
 from factcheck.problems import Conflict, Unprocessable
 from factcheck.storage import store
@@ -22,6 +22,7 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
         check = changes.fact_check_at(actor, fact_check_id, expected_version)
         if check.status != DRAFT:
             raise Conflict(f"Only drafts can be published; this one is {check.status}.")
+        scales.check(check.organization.rating_scale, check)
         errors, warnings = claimreview.profile_problems(check)
         if errors:
             raise Unprocessable(

@@ -15,7 +15,7 @@ from factcheck.core import history as history_of
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize, version_etag
 from factcheck.core.organizations import organization
-from factcheck.core.urls import normalize
+from factcheck.core.urls import lookup_key
 from factcheck.problems import Gone, NotFound
 from factcheck.schemas.fact_checks import FactCheckSchema, RevisionSchema
 from factcheck.schemas.organizations import OrganizationSchema
@@ -77,7 +77,7 @@ def _visible(check: FactCheck, actor: Actor | None) -> bool:
 def list_articles(
     actor: Actor | None, page: int, page_size: int, url: str | None = None
 ) -> tuple[Sequence[Article], int]:
-    url_key = normalize(url) if url else None
+    url_key = lookup_key(url) if url else None
     viewer = actor.organization_id if actor else None
     return store.articles(viewer, page, page_size, url_key=url_key)
 
@@ -92,7 +92,7 @@ def list_fact_checks(
 ) -> tuple[Sequence[FactCheck], int]:
     if article_id is not None:
         article_for(actor, article_id)
-    url_key = normalize(url, keep_fragment=True) if url else None
+    url_key = lookup_key(url, keep_fragment=True) if url else None
     where = store.FactCheckFilter(article_id, status, url_key)
     return store.fact_checks(actor.organization_id if actor else None, page, page_size, where)
 

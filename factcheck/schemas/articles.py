@@ -2,12 +2,19 @@
 
 from marshmallow import Schema, fields
 
-from factcheck.schemas.fields import MAX_URL, HttpUrl, LanguageTag, PageArgsSchema, Text
+from factcheck.schemas.fields import (
+    MAX_URL,
+    HttpUrl,
+    LanguageTag,
+    PageArgsSchema,
+    Text,
+    merge_patch_of,
+)
 
 
 class PublisherSchema(Schema):
     name = Text(200, min_length=1, required=True)
-    url = HttpUrl()
+    url = HttpUrl(allow_none=True)
 
 
 class ArticleSchema(Schema):
@@ -23,6 +30,16 @@ class ArticleSchema(Schema):
     version = fields.Integer(dump_only=True)
     date_created = fields.AwareDateTime(data_key="dateCreated", dump_only=True)
     date_modified = fields.AwareDateTime(data_key="dateModified", dump_only=True)
+
+
+PublisherPatchSchema = merge_patch_of(PublisherSchema, "PublisherPatchSchema")
+
+
+class ArticlePatchSchema(ArticleSchema):
+    """A JSON Merge Patch (RFC 7386) of an article: fields left out stay as they are, `null`
+    removes one, and so inside `publisher`."""
+
+    publisher = fields.Nested(PublisherPatchSchema, allow_none=True)
 
 
 class ArticleSummarySchema(ArticleSchema):

@@ -19,6 +19,7 @@ from factcheck.schemas.fields import (
     PageArgsSchema,
     StoredDate,
     Text,
+    merge_patch_of,
 )
 from factcheck.schemas.problems import ProblemItemSchema
 
@@ -32,8 +33,10 @@ class ClaimAuthorSchema(Schema):
     kind = fields.String(
         data_key="type", validate=validate.OneOf(["Person", "Organization"]), load_default="Person"
     )
-    job_title = Text(200, data_key="jobTitle")
-    same_as = fields.List(HttpUrl(), data_key="sameAs", validate=validate.Length(max=10))
+    job_title = Text(200, data_key="jobTitle", allow_none=True)
+    same_as = fields.List(
+        HttpUrl(), data_key="sameAs", validate=validate.Length(max=10), allow_none=True
+    )
 
 
 class RatingSchema(Schema):
@@ -123,14 +126,26 @@ class FactCheckSchema(Schema):
     date_modified = fields.AwareDateTime(data_key="dateModified", dump_only=True)
 
 
+RatingPatchSchema = merge_patch_of(RatingSchema, "RatingPatchSchema")
+ClaimAuthorPatchSchema = merge_patch_of(ClaimAuthorSchema, "ClaimAuthorPatchSchema")
+
+
 class FactCheckPatchSchema(FactCheckSchema):
+    """A JSON Merge Patch (RFC 7386) of a fact-check: fields left out stay as they are, `null`
+    removes one, and so inside `rating` and `claimAuthor`; lists are replaced whole."""
+
+    # Optional here in the class too, so the published JSON Schema of a patch requires nothing.
+    claim_reviewed = Text(500, min_length=1, data_key="claimReviewed")
+    claim_author = fields.Nested(ClaimAuthorPatchSchema, data_key="claimAuthor", allow_none=True)
+    rating = fields.Nested(RatingPatchSchema, allow_none=True)
     correction = Text(
         2000,
         min_length=1,
         load_only=True,
         metadata={
-            "description": "Required when a published fact-check's rating, explanation or "
-            "evidence changes; shown publicly with its date."
+            "description": "Required, with a key that has the `publish` scope, when what readers "
+            "see of a published fact-check changes (claimReviewed, quote, the rating and its "
+            "explanation, evidence); shown publicly with its date."
         },
     )
 

@@ -4,11 +4,12 @@ Patterns are written as regular expressions so that the OpenAPI document and the
 Schema files carry them too.
 """
 
+import copy
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 # C0 controls other than tab, newline and carriage return, DEL, and lone UTF-16 surrogates
 # (which json.loads lets through from \ud800-style escapes) can break storage and embeds.
@@ -67,15 +68,29 @@ class LanguageTag(fields.String):
         )
 
 
-def for_patch(schema_class: type[Schema]) -> Schema:
-    """Top-level fields optional, as PATCH needs; a nested object that is sent must be whole.
+MERGE_PATCH = "application/merge-patch+json"
 
-    (`partial=True` would reach into nested schemas too and accept `"publisher": {}`.)
-    """
+
+def for_patch(schema_class: type[Schema]) -> Schema:
+    """Top-level fields optional, as PATCH needs. Nested objects are JSON Merge Patches of their
+    own (`merge_patch_of`), merged and validated whole by the use case."""
     names = tuple(
         name for name, field in schema_class._declared_fields.items() if not field.dump_only
     )
     return schema_class(partial=names)
+
+
+def merge_patch_of(schema_class: type[Schema], name: str) -> type[Schema]:
+    """`schema_class` as a JSON Merge Patch (RFC 7386) of a stored object: every member
+    optional, `null` removes one. The members' own rules (types, lengths) still apply; the rules
+    of the whole object (required members, the rating scale) apply to the merged result, which
+    core/changes.merged checks with `schema_class` itself."""
+    members: dict[str, Any] = {}
+    for member, field in schema_class._declared_fields.items():
+        optional = copy.copy(field)
+        optional.required, optional.allow_none, optional.load_default = False, True, missing
+        members[member] = optional
+    return type(name, (Schema,), {**members, "__doc__": merge_patch_of.__doc__})
 
 
 class StoredDate(fields.Date):

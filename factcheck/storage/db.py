@@ -1,16 +1,22 @@
-"""The database handle: Flask-SQLAlchemy's engine and session, and SQLite's connection settings.
+"""The database handle: Flask-SQLAlchemy's engine and session, and how long it may wait.
 
 A leaf: it knows nothing of HTTP, the models or the use cases. Whether a transaction writes is
-told by store.unit_of_work through `writing`, before the transaction begins.
+told by store.unit_of_work through `writing`, before the transaction begins. Every wait on the
+database is bounded by the DATABASE_*_TIMEOUT settings (`engine_options`), so a database that is
+locked, refuses connections or stops answering raises an error (OperationalError, TimeoutError)
+within a budget instead of holding the request.
 """
 
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
+import psycopg
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from psycopg.abc import PQGen
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction
 
 
 class Base(DeclarativeBase):
@@ -23,6 +29,73 @@ migrate = Migrate()
 # True inside a unit of work: its transaction will write.
 writing: ContextVar[bool] = ContextVar("factcheck_db_writing", default=False)
 
+# A connect argument of ours, taken out before psycopg sees the rest (`_connect`).
+ANSWER_TIMEOUT = "factcheck_answer_timeout"
+# The server cancels a statement at DATABASE_STATEMENT_TIMEOUT; the client waits this much longer
+# for that answer before it gives the connection up (a network that drops packets sends none).
+ANSWER_MARGIN = 1.0
+
+
+def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy's engine options for DATABASE_URL, with the settings' time budgets."""
+    options: dict[str, Any] = {
+        # A connection that died in the pool is replaced at checkout, not handed to a request.
+        "pool_pre_ping": True,
+        "pool_timeout": settings["DATABASE_POOL_TIMEOUT"],
+    }
+    if str(settings["DATABASE_URL"]).startswith("sqlite"):
+        # pysqlite's timeout is SQLite's busy timeout: how long to wait for another writer's lock.
+        options["connect_args"] = {"timeout": settings["DATABASE_LOCK_TIMEOUT"]}
+        return options
+    statement = settings["DATABASE_STATEMENT_TIMEOUT"]
+    server_timeouts = {
+        "statement_timeout": _milliseconds(statement),
+        "lock_timeout": _milliseconds(settings["DATABASE_LOCK_TIMEOUT"]),
+    }
+    options["connect_args"] = {
+        "connect_timeout": max(2, round(settings["DATABASE_CONNECT_TIMEOUT"])),
+        "options": " ".join(f"-c {name}={value}" for name, value in server_timeouts.items()),
+        ANSWER_TIMEOUT: statement + ANSWER_MARGIN,
+    }
+    return options
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection that waits at most `answer_timeout` seconds for any answer.
+
+    statement_timeout is the server's: it cannot help when packets are dropped on the way, and
+    neither can TCP keepalives when a proxy in between keeps acknowledging. Past the wait the
+    connection is closed (its protocol state is unknown) and the error is an OperationalError,
+    which SQLAlchemy takes for a disconnect: the pool drops this and its older connections.
+    """
+
+    answer_timeout: float | None = None
+
+    def wait(self, gen: PQGen[Any], interval: float = 0.1, timeout: float | None = None) -> Any:
+        limit = self.answer_timeout if timeout is None else timeout
+        try:
+            return super().wait(gen, interval, limit)
+        except psycopg.errors._WaitTimeout:
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {limit:g} s"
+            ) from None
+
+
+@event.listens_for(Engine, "do_connect")
+def _connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+    if dialect.driver != "psycopg" or ANSWER_TIMEOUT not in cparams:
+        return None  # SQLAlchemy connects as usual
+    # The same dict serves every connection of the engine: read it, never change it.
+    params = {name: value for name, value in cparams.items() if name != ANSWER_TIMEOUT}
+    connection = BoundedConnection.connect(*cargs, **params)
+    connection.answer_timeout = cparams[ANSWER_TIMEOUT]
+    return connection
+
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -33,7 +106,6 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -44,3 +116,42 @@ def _begin(connection: Any) -> None:
     # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY) when another
     # writer got in between; taking the write lock up front makes concurrent writers queue instead.
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing.get() else "BEGIN")
+
+
+# --- after a commit, the tables it wrote (for web/faults.py's test fault) ----------------------
+
+_WRITTEN = "factcheck_written_tables"
+_commit_listeners: list[Callable[[frozenset[str]], None]] = []
+
+
+def on_commit(listener: Callable[[frozenset[str]], None]) -> None:
+    """Call `listener` after every commit of the session, with the tables that transaction wrote
+    (ORM flushes and INSERT/UPDATE/DELETE statements)."""
+    if not _commit_listeners:
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "do_orm_execute", _executed)
+        event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_rollback", _forget)
+    _commit_listeners.append(listener)
+
+
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    written = session.info.setdefault(_WRITTEN, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        written.add(instance.__table__.name)
+
+
+def _executed(state: ORMExecuteState) -> None:
+    table = getattr(state.statement, "table", None)
+    if (state.is_insert or state.is_update or state.is_delete) and table is not None:
+        state.session.info.setdefault(_WRITTEN, set()).add(table.name)
+
+
+def _committed(session: Session) -> None:
+    written = frozenset(session.info.pop(_WRITTEN, ()))
+    for listener in _commit_listeners:
+        listener(written)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)

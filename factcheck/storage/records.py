@@ -1,40 +1,44 @@
 """Bookkeeping rows that are not resources: Idempotency-Key records, cache invalidations, and
 each fact-check's place in the feed. Queries only; store.unit_of_work commits."""
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import insert, select, text
-from sqlalchemy import update as update_rows
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from factcheck.problems import Conflict
 from factcheck.storage import store
 from factcheck.storage.db import db
 from factcheck.storage.models import CacheInvalidation, FactCheck, FeedEntry, IdempotencyRecord
-
-log = logging.getLogger(__name__)
 
 # Any constant: the advisory lock that orders feed writers on PostgreSQL.
 FEED_LOCK = 0x66656564
 
 
-def reserve_idempotency_key(record: IdempotencyRecord) -> int | None:
-    """Insert the reservation in a transaction of its own; None when the key is taken.
+class KeyTaken(Exception):
+    """Another request under this Idempotency-Key committed first."""
 
-    The INSERT against the unique constraint is what serializes duplicates: PostgreSQL makes a
-    second insert wait for the first to commit, SQLite's BEGIN IMMEDIATE queues writers.
+
+def hold_idempotency_key(record: IdempotencyRecord, expired_before: datetime) -> None:
+    """Insert the key's record in the caller's transaction, before the write it guards.
+
+    The unique constraint serializes duplicates: PostgreSQL makes a second INSERT of the key wait
+    until the first transaction ends, SQLite's BEGIN IMMEDIATE queues writers. A record of the
+    same key past its lifetime gives way.
     """
+    db.session.execute(
+        delete_rows(IdempotencyRecord).where(
+            IdempotencyRecord.api_key_id == record.api_key_id,
+            IdempotencyRecord.key == record.key,
+            IdempotencyRecord.date_created < expired_before,
+        )
+    )
+    db.session.add(record)
     try:
-        with store.unit_of_work():
-            db.session.add(record)
-            db.session.flush()
-            record_id = record.id
-    except Conflict:
-        return None
-    return record_id
+        db.session.flush()
+    except IntegrityError:
+        raise KeyTaken(record.key) from None
 
 
 def idempotency_record(api_key_id: int, key: str) -> IdempotencyRecord | None:
@@ -43,29 +47,6 @@ def idempotency_record(api_key_id: int, key: str) -> IdempotencyRecord | None:
             IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
         )
     )
-
-
-def complete_idempotency_key(
-    record_id: int, status: int, headers: dict[str, str], body: bytes
-) -> None:
-    """Keep the response for replay. The write itself is committed already, so a failure here
-    is logged, not raised: the client still gets its answer."""
-    try:
-        with store.unit_of_work():
-            db.session.execute(
-                update_rows(IdempotencyRecord)
-                .where(IdempotencyRecord.id == record_id)
-                .values(status=status, headers=headers, body=body)
-            )
-    except SQLAlchemyError:
-        log.exception("could not store the response for idempotency record %s", record_id)
-
-
-def release_idempotency_key(record_id: int) -> None:
-    """Drop a reservation whose request failed (the unit of work starts by rolling back whatever
-    that request left unflushed)."""
-    with store.unit_of_work():
-        db.session.execute(delete_rows(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
 
 
 def purge_idempotency_keys(created_before: datetime) -> int:

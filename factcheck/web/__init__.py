@@ -13,6 +13,7 @@ from factcheck.web import (
     api,
     cors,
     errors,
+    faults,
     health,
     metrics,
     openapi,
@@ -39,3 +40,4 @@ def init_app(app: Flask) -> None:
     health.init_app(app)
     metrics.init_app(app)
     prefix.init_app(app)
+    faults.init_app(app)

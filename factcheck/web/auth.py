@@ -1,14 +1,21 @@
 """Who is calling: the Actor behind `Authorization: Bearer <key>`, found once per request.
 
 Missing or bad keys are 401 with a `WWW-Authenticate: Bearer` challenge (RFC 6750); a key without
-the scope a route needs is 403. Keys themselves are core/keys.py's.
+the scope a route needs is 403. Both come before the body is read (`requires`). Keys themselves
+are core/keys.py's.
 """
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import g, request
 
 from factcheck.core import keys
 from factcheck.core.actors import Actor
 from factcheck.problems import Forbidden, Unauthorized
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 # For `@blp.doc(security=...)` on routes that take a key.
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
@@ -47,3 +54,21 @@ def require(scope: str) -> Actor:
     if scope not in actor.scopes:
         raise Forbidden(f"The API key lacks the {scope!r} scope.")
     return actor
+
+
+def requires(scope: str) -> Callable[[View], View]:
+    """Check the key and its scope before the view's other decorators parse and validate the
+    body, so a caller who may not write learns that (401/403), not what the body lacks (422).
+
+    The outermost decorator of a write view; the view then takes its Actor from `require`.
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            require(scope)
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate

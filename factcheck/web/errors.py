@@ -1,8 +1,8 @@
 """Every error leaves the service as RFC 9457 problem+json, built by `problem()` alone.
 
 The handlers below run for every exception a view lets out: a `Problem` raised by any layer, an
-HTTP error of Werkzeug or flask-smorest (422 from request parsing), and anything unexpected (500,
-logged).
+HTTP error of Werkzeug or flask-smorest (422 from request parsing), a database that cannot be used
+(503 with Retry-After), and anything unexpected (500, logged).
 """
 
 import json
@@ -11,13 +11,21 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from factcheck.problems import Problem
+from factcheck.problems import DatabaseUnavailable, Problem
 
 # Problem types are identifiers, not pages: a URN cannot be mistaken for a link that must resolve.
 PROBLEM_TYPE_BASE = "urn:factcheck:problem:"
 MEDIA_TYPE = "application/problem+json"
+# Long enough for a lock to be released or a connection to be re-established, short enough that
+# an editor's retry is not felt as an outage.
+DATABASE_RETRY_AFTER = "5"
+# The database's errors that say it cannot be used now (locked, refused, silent, pool exhausted),
+# as opposed to a query the code got wrong.
+DATABASE_FAULTS = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def problem(
@@ -118,6 +126,18 @@ def _handle_http_exception(error: HTTPException) -> Response:
     return problem(status, detail, headers=headers)
 
 
+def _handle_database_fault(error: Exception) -> Response:
+    # One line, not a traceback: an outage would otherwise fill the log with the same stack.
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+    return _handle_problem(
+        DatabaseUnavailable(
+            "The database is unavailable or did not answer in time. Retry after Retry-After "
+            "seconds; a POST retried with its Idempotency-Key is never applied twice.",
+            headers={"Retry-After": DATABASE_RETRY_AFTER},
+        )
+    )
+
+
 def _handle_unexpected(error: Exception) -> Response:
     current_app.logger.exception("unhandled error", exc_info=error)
     return problem(500, "The service failed; the error has been logged.")
@@ -127,4 +147,6 @@ def init_app(app: Flask) -> None:
     """Call after flask-smorest's Api.init_app, so that these handlers replace its own."""
     app.register_error_handler(Problem, _handle_problem)
     app.register_error_handler(HTTPException, _handle_http_exception)
+    for fault in DATABASE_FAULTS:
+        app.register_error_handler(fault, _handle_database_fault)
     app.register_error_handler(Exception, _handle_unexpected)

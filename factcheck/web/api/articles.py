@@ -7,16 +7,22 @@ from flask.views import MethodView
 
 from factcheck.core import articles, drafting, reads
 from factcheck.core.documents import version_etag
-from factcheck.schemas.articles import ArticleListArgsSchema, ArticleSchema, ArticleSummarySchema
+from factcheck.schemas.articles import (
+    ArticleListArgsSchema,
+    ArticlePatchSchema,
+    ArticleSchema,
+    ArticleSummarySchema,
+)
 from factcheck.schemas.claimreview import ClaimReviewSchema
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.schemas.fields import PageArgsSchema, for_patch
-from factcheck.web import auth, idempotency, responses
+from factcheck.web import auth, idempotency, responses, writes
 from factcheck.web.api.blueprint import (
     IF_MATCH_DOC,
     POST_DOC,
     WRITE_DOC,
     ApiBlueprint,
+    merge_patch_doc,
     public_first,
 )
 
@@ -37,14 +43,17 @@ class ArticleCollection(MethodView):
         )
         return responses.paged(items, total, args)
 
+    @auth.requires("write")
     @blp.arguments(ArticleSchema)
     @blp.response(201, ArticleSchema)
     @blp.doc(**POST_DOC)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a news article whose claims will be checked"""
-        article = articles.create_article(auth.require("write"), data)
-        location = url_for("articles.ArticleResource", article_id=article.id)
-        return responses.created(article, location)
+        actor = auth.require("write")
+        return writes.answer(
+            lambda: articles.create_article(actor, data),
+            writes.resource(ArticleSchema(), 201, location=_article_location),
+        )
 
 
 @blp.route("/articles/<id:article_id>")
@@ -56,19 +65,20 @@ class ArticleResource(MethodView):
         article = reads.article_for(auth.actor_from_header(), article_id)
         return responses.conditional(article, version_etag(article), responses.PRIVATE)
 
-    @blp.arguments(for_patch(ArticleSchema))
+    @auth.requires("write")
+    @blp.arguments(for_patch(ArticlePatchSchema))
     @blp.response(200, ArticleSchema)
-    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC, **merge_patch_doc("ArticlePatch"))
     def patch(self, data: dict[str, Any], article_id: int) -> Any:
         """Change some fields of an article"""
-        article = articles.update_article(
-            auth.require("write"),
-            article_id,
-            responses.expected_version("article", article_id),
-            data,
+        actor = auth.require("write")
+        version = responses.expected_version("article", article_id)
+        return writes.answer(
+            lambda: articles.update_article(actor, article_id, version, data),
+            writes.resource(ArticleSchema()),
         )
-        return responses.written(article)
 
+    @auth.requires("write")
     @blp.response(204)
     @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
     def delete(self, article_id: int) -> Any:
@@ -90,14 +100,25 @@ class ArticleFactChecks(MethodView):
         )
         return responses.paged(items, total, args)
 
+    @auth.requires("write")
     @blp.arguments(FactCheckSchema)
     @blp.response(201, FactCheckSchema)
     @blp.doc(**POST_DOC)
     def post(self, data: dict[str, Any], article_id: int) -> Any:
         """Add a draft fact-check of one claim in the article"""
-        check = drafting.create_fact_check(auth.require("write"), article_id, data)
-        location = url_for("fact_checks.FactCheckResource", fact_check_id=check.id)
-        return responses.created(check, location)
+        actor = auth.require("write")
+        return writes.answer(
+            lambda: drafting.create_fact_check(actor, article_id, data),
+            writes.resource(FactCheckSchema(), 201, location=_fact_check_location),
+        )
+
+
+def _article_location(article: Any) -> str:
+    return url_for("articles.ArticleResource", article_id=article.id)
+
+
+def _fact_check_location(check: Any) -> str:
+    return url_for("fact_checks.FactCheckResource", fact_check_id=check.id)
 
 
 @blp.route("/articles/<id:article_id>/claimreview")

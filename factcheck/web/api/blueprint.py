@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from factcheck.core.actors import Actor
 from factcheck.problems import NotFound
+from factcheck.schemas.fields import MERGE_PATCH
 from factcheck.storage.documents import Document
 from factcheck.web import auth, idempotency
 from factcheck.web.parsing import StrictJSONParser
@@ -32,6 +33,19 @@ POST_IF_MATCH_DOC = {
     "security": auth.SECURITY,
     "parameters": [*IF_MATCH_DOC["parameters"], idempotency.DOC],
 }
+
+
+def merge_patch_doc(component: str) -> dict[str, Any]:
+    """A PATCH body as JSON Merge Patch (RFC 7386): its media type besides application/json,
+    whose schema (`component`, registered by `@blp.arguments`) it shares."""
+    return {
+        "requestBody": {
+            "description": "A JSON Merge Patch (RFC 7386): fields left out keep their stored "
+            "values, also inside nested objects; `null` removes a field; lists are replaced "
+            "whole.",
+            "content": {MERGE_PATCH: {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+        }
+    }
 
 
 class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped

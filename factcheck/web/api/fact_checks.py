@@ -17,12 +17,13 @@ from factcheck.schemas.fact_checks import (
 )
 from factcheck.schemas.fields import PageArgsSchema, for_patch
 from factcheck.storage.documents import Document
-from factcheck.web import auth, idempotency, responses
+from factcheck.web import auth, idempotency, responses, writes
 from factcheck.web.api.blueprint import (
     IF_MATCH_DOC,
     POST_IF_MATCH_DOC,
     WRITE_DOC,
     ApiBlueprint,
+    merge_patch_doc,
     public_first,
 )
 
@@ -64,16 +65,19 @@ class FactCheckResource(MethodView):
             public_first(lambda actor: reads.fact_check_document(actor, fact_check_id))
         )
 
+    @auth.requires("write")
     @blp.arguments(for_patch(FactCheckPatchSchema))
     @blp.response(200, FactCheckSchema)
-    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
+    @blp.doc(**WRITE_DOC, **IF_MATCH_DOC, **merge_patch_doc("FactCheckPatch"))
     def patch(self, data: dict[str, Any], fact_check_id: int) -> Any:
         """Change a fact-check; a published verdict changes only with a `correction` note"""
-        check = drafting.update_fact_check(
-            auth.require("write"), fact_check_id, expected_version(fact_check_id), data
+        actor, version = auth.require("write"), expected_version(fact_check_id)
+        return writes.answer(
+            lambda: drafting.update_fact_check(actor, fact_check_id, version, data),
+            writes.resource(FactCheckSchema()),
         )
-        return responses.written(check)
 
+    @auth.requires("write")
     @blp.response(204)
     @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
     def delete(self, fact_check_id: int) -> Any:
@@ -85,29 +89,32 @@ class FactCheckResource(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/publish")
 class FactCheckPublish(MethodView):
+    @auth.requires("publish")
     @blp.arguments(PublishSchema, required=False)
     @blp.response(200, PublicationSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
         """Publish a draft that passes the ClaimReview profile (422 lists what fails)"""
-        publication = publishing.publish(
-            auth.require("publish"), fact_check_id, expected_version(fact_check_id)
+        actor, version = auth.require("publish"), expected_version(fact_check_id)
+        return writes.answer(
+            lambda: publishing.publish(actor, fact_check_id, version),
+            writes.resource(PublicationSchema(), versioned=lambda found: found.fact_check),
         )
-        _, headers = responses.written(publication.fact_check)
-        return publication, headers
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/retract")
 class FactCheckRetract(MethodView):
+    @auth.requires("publish")
     @blp.arguments(RetractSchema)
     @blp.response(200, FactCheckSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, data: dict[str, Any], fact_check_id: int) -> Any:
         """Retract a published fact-check; it stays readable with the note"""
-        check = publishing.retract(
-            auth.require("publish"), fact_check_id, expected_version(fact_check_id), data["note"]
+        actor, version = auth.require("publish"), expected_version(fact_check_id)
+        return writes.answer(
+            lambda: publishing.retract(actor, fact_check_id, version, data["note"]),
+            writes.resource(FactCheckSchema()),
         )
-        return responses.written(check)
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/revisions")
