@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from factcheck.storage.db import db
 from factcheck.storage.models import Article, IdempotencyRecord
-from factcheck.web import faults, writes
+from factcheck.web import idempotency, writes
 
 from .conftest import ARTICLE
 
@@ -65,10 +65,11 @@ class Crash(Exception):
 def test_a_crash_after_the_commit_leaves_the_answer_for_the_retry(
     app: Flask, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash() -> None:
+    def crash(*_args: Any) -> Any:
         raise Crash
 
-    monkeypatch.setattr(faults, "after_commit", crash)
+    # The answer is turned into the response after the commit: die there.
+    monkeypatch.setattr(idempotency, "response_of", crash)
     headers = [*writer.items(), ("Idempotency-Key", "crash-after")]
     # The client never gets the answer: here a 500 where a killed worker sends nothing.
     assert post_article(app.test_client(), headers).status_code == 500

@@ -34,8 +34,3 @@ def _kill_if_asked(tables: frozenset[str]) -> None:
     if request.headers.get(HEADER) in tables:
         current_app.logger.warning("fault: killing worker %s after a commit", os.getpid())
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def after_commit() -> None:
-    """Where the write path has committed (web/writes.py). The kill itself happens inside the
-    commit (`init_app`), so that it strikes before anything else the commit triggers."""

@@ -14,7 +14,7 @@ from marshmallow import Schema
 from factcheck.core import idempotency as keys
 from factcheck.core.documents import serialize, version_etag
 from factcheck.storage.models import Article, FactCheck
-from factcheck.web import faults, idempotency
+from factcheck.web import idempotency
 
 Result = TypeVar("Result")
 
@@ -24,7 +24,6 @@ def answer(work: Callable[[], Result], render: Callable[[Result], Response]) -> 
     stored, replay = keys.write(
         idempotency.current_claim(), work, lambda result: idempotency.kept(render(result))
     )
-    faults.after_commit()
     return idempotency.response_of(stored, replay)
 
 
