@@ -4,9 +4,11 @@ against a real HTTP server."""
 
 import copy
 import json
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -356,6 +358,23 @@ def test_a_second_page_at_the_same_url_already_exists(api: Any) -> None:
         api.pages().create(body=page("https://desk.example.org/checks/budget/")).execute()
     error = error_of(raised)
     assert (error["code"], error["status"]) == (409, "ALREADY_EXISTS")
+
+
+def test_concurrent_creates_at_one_url_make_one_page(app: Flask, writer: dict[str, str]) -> None:
+    """Eight clients create the same page at once: one page, the others ALREADY_EXISTS (on
+    PostgreSQL the check and the inserts are serialized by an advisory lock, not by chance)."""
+    start = threading.Barrier(8)
+
+    def create(_: int) -> int:
+        start.wait()
+        return app.test_client().post("/v1alpha1/pages", json=PAGE, headers=writer).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(create, range(8)))
+    assert statuses == [200] + [409] * 7
+    with app.app_context():
+        listed = app.test_client().get("/v1alpha1/pages", headers=writer).get_json()
+    assert len(listed["claimReviewMarkupPages"]) == 1
 
 
 def test_pages_need_a_key_and_writing_needs_publish(app: Flask, endpoint: str) -> None:

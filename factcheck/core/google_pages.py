@@ -99,6 +99,7 @@ def create_page(actor: Actor, data: Mapping[str, Any]) -> Page:
     url = urldefrag(data["page_url"]).url
     key = normalize(url)
     with store.unit_of_work():
+        markup_pages.hold_page_url(actor.organization_id, key)
         members = markup_pages.public_fact_checks(actor.organization_id, key)
         if any(check.status == PUBLISHED for check in members):
             raise AlreadyExists(f"There is a page at {url} already; update it.")

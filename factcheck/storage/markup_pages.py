@@ -1,13 +1,27 @@
 """The queries behind Google's ClaimReviewMarkupPage: an organization's public fact-checks, all of
 them or those of one page URL (the page itself, or the page with a `#fragment`)."""
 
+import zlib
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 
 from factcheck.storage import store
 from factcheck.storage.db import db
 from factcheck.storage.models import PUBLISHED, RETRACTED, FactCheck
+
+
+def hold_page_url(organization_id: int, page_key: str) -> None:
+    """Serialize page creations at one URL until the caller's transaction ends, so that two
+    concurrent pages.create cannot both find the URL free. SQLite's BEGIN IMMEDIATE already
+    queues writers; PostgreSQL takes a transaction-scoped advisory lock on (organization, URL)."""
+    if store.dialect() == "postgresql":
+        # crc32 fits the lock's second int4 once shifted into the signed range.
+        url_hash = zlib.crc32(page_key.encode()) - 2**31
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:organization, :url)"),
+            {"organization": organization_id, "url": url_hash},
+        )
 
 
 def public_fact_checks(organization_id: int, page_key: str | None = None) -> Sequence[FactCheck]:
