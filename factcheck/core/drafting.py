@@ -22,26 +22,11 @@ from factcheck.storage.models import (
     utcnow,
 )
 
-# What a published fact-check shows its readers, by the names changes.diff reports: every field a
-# client may edit appears on the page or in the ClaimReview, so changing any of it after
-# publication is a correction: a public note, by a key that may publish (SPEC §4, the guarantees
-# issue: "anything a reader sees"). A typo fix is a correction too; its note says so.
-READER_FIELDS = frozenset(
-    {
-        "claimReviewed",
-        "quote",
-        "quoteOffset",
-        "claimAuthor",
-        "claimDate",
-        "claimAppearances",
-        "claimFirstAppearance",
-        "rating",
-        "reviewBody",
-        "evidence",
-        "url",
-        "inLanguage",
-    }
-)
+# What a published fact-check says to its readers, by the names changes.diff reports: the claim
+# (and where the article says it), the verdict with its explanation, the evidence. Changing any
+# of it is a correction: a public note, by a key that may publish. The review's prose, the
+# claimant's details and the links stay editable for typos.
+READER_FIELDS = frozenset({"claimReviewed", "quote", "quoteOffset", "rating", "evidence"})
 # Nested objects a PATCH merges into the stored one (RFC 7386), and the schema each must pass.
 MERGED = {"rating": RatingSchema(), "claim_author": ClaimAuthorSchema()}
 WIRE_NAMES = {"rating": "/rating", "claim_author": "/claimAuthor"}

@@ -143,9 +143,9 @@ class FactCheckPatchSchema(FactCheckSchema):
         min_length=1,
         load_only=True,
         metadata={
-            "description": "Required, with a key that has the `publish` scope, for any change to "
-            "a published fact-check (every editable field is shown to readers); shown publicly "
-            "with its date."
+            "description": "Required, with a key that has the `publish` scope, when what readers "
+            "see of a published fact-check changes (claimReviewed, quote, the rating and its "
+            "explanation, evidence); shown publicly with its date."
         },
     )
 
