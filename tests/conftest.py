@@ -4,6 +4,7 @@ redis-server started for the session."""
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of this test session's own, migrated to head once."""
+@contextmanager
+def migrated_database(sqlite_path: Path) -> Iterator[str]:
+    """A new database migrated to head: on the suite's PostgreSQL (TEST_DATABASE_URL) a database
+    of its own, dropped afterwards, else SQLite at `sqlite_path`."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgres"):
         url = _create_postgres_database(base)
@@ -44,25 +46,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         finally:
             _drop_postgres_database(base, url)
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        url = f"sqlite:///{sqlite_path}"
         _migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of this test session's own, migrated to head once."""
+    with migrated_database(tmp_path_factory.mktemp("db") / "test.sqlite3") as url:
         yield url
 
 
 @pytest.fixture
 def own_database(tmp_path: Path) -> Iterator[str]:
     """A database of one test's own, for servers in other processes that commit."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgres"):
-        url = _create_postgres_database(base)
-        try:
-            _migrate(url)
-            yield url
-        finally:
-            _drop_postgres_database(base, url)
-    else:
-        url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
-        _migrate(url)
+    with migrated_database(tmp_path / "own.sqlite3") as url:
         yield url
 
 

@@ -1,7 +1,6 @@
 """`flask google-sync`: one instance's published fact-checks pushed to another instance's pages.*
 with Google's client, two real servers on two databases, until no difference is left."""
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,13 +13,7 @@ from factcheck.storage import store
 from factcheck.storage.db import db
 
 from . import google_client
-from .conftest import (
-    _create_postgres_database,
-    _drop_postgres_database,
-    _migrate,
-    make_app,
-    new_organization,
-)
+from .conftest import make_app, migrated_database, new_organization
 from .redis_server import RedisServer
 
 SEED_PAGE = "https://factcheck.example.org/checks/trt-world-2022-03-17"
@@ -31,17 +24,7 @@ OWN_FIELDS = {"name", "versionId", "publishDate", "claimReviewAuthor"}
 @pytest.fixture
 def target_database(tmp_path: Any) -> Iterator[str]:
     """The second instance's database, of the same kind as the suite's."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgres"):
-        url = _create_postgres_database(base)
-        try:
-            _migrate(url)
-            yield url
-        finally:
-            _drop_postgres_database(base, url)
-    else:
-        url = f"sqlite:///{tmp_path / 'target.sqlite3'}"
-        _migrate(url)
+    with migrated_database(tmp_path / "target.sqlite3") as url:
         yield url
 
 
