@@ -4,11 +4,11 @@ parse with a schema, make one use-case call and shape the response."""
 from flask import Flask
 from flask_smorest import Api
 
-from factcheck.web.api import articles, fact_checks, feed, organizations, search
+from factcheck.web.api import articles, fact_checks, feed, organizations, search, webhooks
 from factcheck.web.api.blueprint import MAX_ID, IdConverter
 
 # The blueprints the rate limits cover (writes per key, reads per address).
-LIMITED = (organizations.blp, articles.blp, fact_checks.blp)
+LIMITED = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp)
 BLUEPRINTS = (*LIMITED, search.blp, feed.blp)
 
 
