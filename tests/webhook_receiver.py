@@ -18,7 +18,7 @@ class Receiver:
         self.arrived = threading.Event()  # any request arrived (verified or not)
         self.delay = 0.0  # seconds to wait before answering the next `slow_count` requests
         self.slow_count = 0
-        self.hold = threading.Event()  # while clear and `hanging`, requests wait here
+        self.hold = threading.Event()  # while `hanging`, requests wait for it, then are dropped
         self.hanging = False
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -35,7 +35,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.arrived.set()
                 if receiver.hanging:
+                    # The sender is killed meanwhile: this request counts as never received.
                     receiver.hold.wait(30)
+                    return
                 if receiver.slow_count > 0:
                     receiver.slow_count -= 1
                     time.sleep(receiver.delay)
