@@ -8,7 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .conftest import create_article, create_fact_check, new_organization, publish
+from factcheck.schemas.webhooks import EVENTS
+
+from .conftest import FACT_CHECK, create_article, create_fact_check, new_organization, publish
 
 HOOK = {"url": "https://hooks.example.org/in", "events": ["fact_check.published"]}
 
@@ -108,6 +110,32 @@ def test_publishing_writes_a_delivery_and_redelivery_adds_one(
     assert again.status_code == 202
     assert again.get_json()["eventId"] == log[0]["eventId"]
     assert len(client.get(deliveries, headers=admin).get_json()) == 2
+
+
+def test_each_change_is_its_event(client: FlaskClient, admin: dict[str, str]) -> None:
+    hook = subscribe(client, admin, events=list(EVENTS))
+    article = create_article(client, admin)
+    check = create_fact_check(client, admin, article.get_json()["id"])
+    path = f"/api/v1/fact-checks/{check.get_json()['id']}"
+    star = {**admin, "If-Match": "*"}
+    edited = client.patch(path, json={"reviewBody": "Fuller."}, headers=star)
+    assert edited.status_code == 200
+    assert publish(client, admin, edited).status_code == 200
+    rating = {**FACT_CHECK["rating"], "ratingValue": 1, "alternateName": "False"}
+    corrected = {"rating": rating, "correction": "New figures."}
+    assert client.patch(path, json=corrected, headers=star).status_code == 200
+    retracted = client.post(f"{path}/retract", json={"note": "Withdrawn."}, headers=star)
+    assert retracted.status_code == 200
+    article_path = f"/api/v1/articles/{article.get_json()['id']}"
+    assert client.patch(article_path, json={"author": "Desk"}, headers=star).status_code == 200
+    log = client.get(hook.headers["Location"] + "/deliveries", headers=admin).get_json()
+    assert [entry["eventType"] for entry in reversed(log)] == [
+        "fact_check.updated",
+        "fact_check.published",
+        "fact_check.corrected",
+        "fact_check.retracted",
+        "article.updated",
+    ]
 
 
 def test_a_failed_write_leaves_no_event(client: FlaskClient, admin: dict[str, str]) -> None:

@@ -2,19 +2,24 @@
 to, https only, and retries that end in the dead letters once WEBHOOK_RETRY_FOR has passed."""
 
 import ipaddress
+import re
 import socket
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from standardwebhooks import Webhook
 
 from factcheck import jobs
+from factcheck.core.outbox import new_secret
 from factcheck.jobs.delivery import Refused, check_address, send
 from factcheck.settings import SettingsError, allowed_networks, from_env
 
-from .conftest import create_article, new_organization
+from .conftest import ROOT, create_article, new_organization
 
 
 @pytest.mark.parametrize(
@@ -116,3 +121,25 @@ def test_retries_back_off_and_end_dead_lettered(app: Flask, client: FlaskClient)
     times = [entry["at"] for entry in delivery["log"]]
     assert times == sorted(times)
     assert all("ConnectionRefusedError" in entry["error"] for entry in delivery["log"])
+
+
+def test_the_readmes_five_line_receiver_verifies_a_signed_delivery() -> None:
+    [code] = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    assert len([line for line in code.splitlines() if line.strip()]) == 5
+    secret = new_secret()
+    namespace: dict[str, Any] = {"__name__": "readme_receiver"}
+    exec(code.replace('"whsec_..."', repr(secret)), namespace)  # noqa: S102 - the README's own code
+    receiver = namespace["app"].test_client()
+    body = '{"type":"fact_check.published","timestamp":"2026-12-01T00:00:00+00:00","data":{}}'
+    now = datetime.now(UTC)
+    headers = {
+        "webhook-id": "evt_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign("evt_1", now, body),
+    }
+    answer = receiver.post("/factcheck", data=body, headers=headers)
+    assert answer.get_json()["type"] == "fact_check.published"
+    forged = receiver.post(
+        "/factcheck", data=body.replace("published", "retracted"), headers=headers
+    )
+    assert forged.status_code == 500

@@ -56,6 +56,9 @@ class AttemptSchema(Schema):
 class DeliverySchema(Schema):
     id = fields.Integer()
     event_id = fields.Integer(data_key="eventId")
+    event_type = fields.Function(
+        lambda delivery: delivery.event.event_type, data_key="eventType", metadata={"enum": EVENTS}
+    )
     status = fields.String(metadata={"enum": ["pending", "delivered", "dead"]})
     attempts = fields.Integer()
     next_attempt = fields.DateTime(data_key="nextAttempt")

@@ -320,3 +320,5 @@ class WebhookDelivery(Base):
     log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     date_delivered: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[WebhookEvent] = relationship(lazy="joined")

@@ -45,8 +45,8 @@ def deliveries(subscription_id: int, limit: int) -> Sequence[WebhookDelivery]:
 
 
 def due(now: datetime, limit: int) -> Sequence[WebhookDelivery]:
-    """Pending deliveries whose time has come, not held by a worker, and with no earlier pending
-    delivery of the same subject to the same subscription: that one goes first."""
+    """Pending deliveries whose time has come, not held by a worker, of an enabled subscription,
+    and with no earlier pending delivery of the same subject to it: that one goes first."""
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(
         earlier.subscription_id == WebhookDelivery.subscription_id,
@@ -61,6 +61,11 @@ def due(now: datetime, limit: int) -> Sequence[WebhookDelivery]:
             WebhookDelivery.next_attempt <= now,
             or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
             ~blocked,
+            # A disabled subscription's deliveries wait until it is enabled again.
+            exists().where(
+                WebhookSubscription.id == WebhookDelivery.subscription_id,
+                WebhookSubscription.enabled.is_(True),
+            ),
         )
         .order_by(WebhookDelivery.id)
         .limit(limit)
