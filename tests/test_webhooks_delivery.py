@@ -65,7 +65,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def jobs_url(tmp_path: Path) -> str:
+def jobs_url(request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer) -> str:
+    """huey's SQLite file (make run), or with `indirect` "redis" the test's redis-server."""
+    if getattr(request, "param", "sqlite") == "redis":
+        return redis_server.url
     return f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
 
 
@@ -176,6 +179,17 @@ def test_each_change_arrives_signed_in_order_with_its_claimreview(
     assert published["claimReview"]["@type"] == "ClaimReview"
     assert "claimReview" not in got[0]["payload"]["data"]  # a draft has none
     assert len({item["id"] for item in got}) == 3
+
+
+@pytest.mark.parametrize("jobs_url", ["redis"], indirect=True)
+def test_workers_on_redis_deliver_as_well(
+    client: FlaskClient, admin: dict[str, str], receiver: Receiver, worker: Worker
+) -> None:
+    hook = subscribe(client, admin, receiver.url)
+    receiver.secret = hook["secret"]
+    three_changes(client, admin)
+    assert len(receiver.wait_for(3)) == 3
+    assert all_delivered(client, admin, hook)
 
 
 def test_a_receiver_down_for_a_while_gets_each_event_once_in_order(

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.storage import MemoryStorage
+from redis import ConnectionPool
 
 from factcheck import settings
 from factcheck.core import outbox
@@ -43,7 +44,10 @@ def connect() -> Huey:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             configured: Huey = SqliteHuey("factcheck", filename=path)
         else:
-            configured = RedisHuey("factcheck", url=url)
+            # Bounded, so a paused Redis delays a write's answer by seconds at most (the sweep
+            # sends what the wake-up missed); above huey's 1 s blocking read.
+            pool = ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+            configured = RedisHuey("factcheck", connection_pool=pool)
         huey.storage = configured.storage
         _connected[:] = [url]
     return huey
