@@ -17,7 +17,7 @@ COPY pyproject.toml README.md ./
 COPY factcheck ./factcheck
 RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin factcheck
-COPY app.py gunicorn.conf.py ./
+COPY app.py worker.py gunicorn.conf.py ./
 COPY seeds ./seeds
 
 USER factcheck

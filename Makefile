@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+:
-#   make run   venv, install, migrate, seed, serve http://127.0.0.1:8000 on SQLite
+#   make run   venv, install, migrate, seed, serve http://127.0.0.1:8000 on SQLite, with a webhook
+#              worker beside the server (make worker runs one alone)
 #   make serve the production server alone (gunicorn with gunicorn.conf.py), on $(HOST):$(PORT)
 #   make test  venv, install, run the whole suite (it starts its own redis-server)
 
@@ -15,7 +16,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command 'make lock'
 
-.PHONY: run serve test lint lock schemas clean
+.PHONY: run serve worker test lint lock schemas clean
 
 # The venv holds exactly requirements-dev.lock, so it is made anew whenever the lock changes:
 # every file checked against its hash, no resolver run, no uv needed.
@@ -49,10 +50,18 @@ lock:
 	&& echo "$$build" | "$$tmp/bin/uv" pip compile $(LOCK_FLAGS) -c requirements-dev.lock \
 		pyproject.toml - -o requirements.lock
 
+# The webhook worker runs beside the server and stops with it.
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	$(MAKE) serve
+	$(CONSUMER) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(MAKE) serve
+
+# A webhook worker (huey consumer) on JOBS_URL; run more of them, here or on other machines
+# (with JOBS_URL on a shared Redis), to deliver more at once.
+WORKER_THREADS ?= 4
+CONSUMER = $(BIN)/huey_consumer worker.huey --workers $(WORKER_THREADS) --worker-type thread
+worker: $(VENV)/.installed
+	$(CONSUMER)
 
 serve: $(VENV)/.installed
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py

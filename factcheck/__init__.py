@@ -5,6 +5,7 @@ The package in three layers, imported one way only (web -> core -> storage):
   core/      what the product does: use cases, ClaimReview rendering, search rules
   storage/   where state lives: database session and models, the Redis cache
   schemas/   the wire format (marshmallow), used by web and core
+  jobs/      background work on huey: webhook deliveries
 """
 
 import os
@@ -13,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from factcheck import cli, settings, storage, web
+from factcheck import cli, jobs, settings, storage, web
 from factcheck.storage.db import engine_options
 
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     return app
 
 

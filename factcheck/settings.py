@@ -78,9 +78,39 @@ def from_env(
         # Strict-Transport-Security on https requests (web/security_headers); 0 sends none.
         "HSTS_MAX_AGE": _integer(env, "HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, minimum=0),
         **{name: env.get(name) or default for name, default in DEFAULT_RATE_LIMITS.items()},
+        **webhooks_from_env(env, instance_path),
     }
     validate(settings)
     return settings
+
+
+# --- webhooks and their worker ------------------------------------------------------------------
+
+
+def webhooks_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """The job engine's storage and the rules webhook deliveries follow (factcheck/jobs)."""
+    return {
+        # huey's storage: a SQLite file (the default, beside the database) or a Redis URL.
+        "JOBS_URL": env.get("JOBS_URL")
+        or "sqlite:///" + os.path.join(os.path.abspath(instance_path), "jobs.sqlite3"),
+        "WEBHOOK_ALLOW_HTTP": _boolean(env, "WEBHOOK_ALLOW_HTTP", False),
+        # Networks a target may resolve to although not public (loopback, private, link-local).
+        "WEBHOOK_ALLOWED_NETWORKS": env.get("WEBHOOK_ALLOWED_NETWORKS", ""),
+        "WEBHOOK_TIMEOUT": _seconds(env, "WEBHOOK_TIMEOUT", 10.0, minimum=0.01),
+        "WEBHOOK_RETRY_BASE": _seconds(env, "WEBHOOK_RETRY_BASE", 30.0, minimum=0.01),
+        "WEBHOOK_RETRY_MAX_DELAY": _seconds(env, "WEBHOOK_RETRY_MAX_DELAY", 3600.0, minimum=0.01),
+        # Retried for this long after the event, then dead-lettered.
+        "WEBHOOK_RETRY_FOR": _seconds(env, "WEBHOOK_RETRY_FOR", 86400.0, minimum=0.01),
+    }
+
+
+def allowed_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise SettingsError(
+            f"WEBHOOK_ALLOWED_NETWORKS must list networks such as 127.0.0.1/32, got {value!r}"
+        ) from None
 
 
 def default_database_url(instance_path: str) -> str:
@@ -121,6 +151,10 @@ def validate(settings: Mapping[str, Any]) -> None:
     ):
         if int(settings.get(name, 0)) > ceiling:
             raise SettingsError(f"{name} must be at most {ceiling} (gunicorn's own limit)")
+    allowed_networks(str(settings.get("WEBHOOK_ALLOWED_NETWORKS", "")))
+    jobs_url = str(settings.get("JOBS_URL", "sqlite:///x"))
+    if urlsplit(jobs_url).scheme not in {"sqlite", "redis", "rediss", "unix"}:
+        raise SettingsError("JOBS_URL must start with sqlite:///, redis://, rediss:// or unix://")
     for name in DEFAULT_RATE_LIMITS:
         try:
             parse_many(str(settings[name]))

@@ -61,7 +61,7 @@ def test_unknown_scope_is_refused(runner: Any) -> None:
     runner.invoke(
         args=["create-org", "tribune", "--name", "T", "--url", "https://tribune.example/"]
     )
-    result = runner.invoke(args=["create-api-key", "tribune", "--scopes", "admin"])
+    result = runner.invoke(args=["create-api-key", "tribune", "--scopes", "superuser"])
     assert result.exit_code != 0
     assert "scopes" in result.output
 

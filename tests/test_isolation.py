@@ -9,6 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from factcheck.core import keys
+from factcheck.storage import store
+
 from .conftest import FACT_CHECK, create_article, create_fact_check, publish
 from .test_bad_input import dump
 
@@ -23,6 +26,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("patch", "/api/v1/fact-checks/{fact_check_id}"): {"reviewBody": "Rival wording."},
     ("post", "/api/v1/fact-checks/{fact_check_id}/retract"): {"note": "Rival retraction."},
+    ("post", "/api/v1/organizations/{slug}/webhooks"): {
+        "url": "https://rival.example.org/hook",
+        "events": ["fact_check.published"],
+    },
+    ("patch", "/api/v1/organizations/{slug}/webhooks/{subscription_id}"): {"enabled": False},
 }
 
 
@@ -35,7 +43,7 @@ QUERIES = {
 
 
 @pytest.fixture
-def world(client: FlaskClient, writer: dict[str, str]) -> dict[str, Any]:
+def world(app: Flask, client: FlaskClient, writer: dict[str, str]) -> dict[str, Any]:
     """The desk's objects: a private article (drafts only), a public one with a published check
     and a draft beside it."""
     private = create_article(client, writer, url="https://news.example.com/private").get_json()
@@ -46,7 +54,14 @@ def world(client: FlaskClient, writer: dict[str, str]) -> dict[str, Any]:
     ).get_json()
     shown = create_fact_check(client, writer, public["id"])
     assert publish(client, writer, shown).status_code == 200
+    webhook = _desk_webhook(app, client)
     return {
+        # Webhook routes are the organization's admins' alone: every stranger is refused.
+        "webhooks": {
+            "slug": "desk",
+            "subscription_id": webhook["id"],
+            "delivery_id": webhook["delivery_id"],
+        },
         "article_id": {"private": private["id"], "public": public["id"]},
         "fact_check_id": {
             "draft": draft["id"],
@@ -63,6 +78,26 @@ def world(client: FlaskClient, writer: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _desk_webhook(app: Flask, client: FlaskClient) -> dict[str, Any]:
+    with app.app_context():
+        desk = store.organization_by_slug("desk")
+        assert desk is not None
+        admin = {
+            "Authorization": "Bearer " + keys.issue(desk.id, "admin", frozenset({"admin", "write"}))
+        }
+    base = "/api/v1/organizations/desk/webhooks"
+    hook = {"url": "https://hooks.example.org/", "events": ["article.updated"]}
+    created = client.post(base, json=hook, headers=admin).get_json()
+    article = create_article(client, admin, url="https://news.example.com/hooked")
+    client.patch(
+        f"/api/v1/articles/{article.get_json()['id']}",
+        json={"author": "Desk"},
+        headers={**admin, "If-Match": article.headers["ETag"]},
+    )
+    deliveries = client.get(f"{base}/{created['id']}/deliveries", headers=admin).get_json()
+    return {"id": created["id"], "delivery_id": deliveries[0]["id"]}
+
+
 def operations(client: FlaskClient) -> list[tuple[str, str]]:
     spec = client.get("/api/openapi.json").get_json()
     return [
@@ -76,6 +111,11 @@ def operations(client: FlaskClient) -> list[tuple[str, str]]:
 def targets(world: dict[str, Any], path: str) -> list[tuple[str, str]]:
     """(concrete path, kind) for each desk object the templated path can name."""
     names = re.findall(r"{(\w+)}", path)
+    if "/webhooks" in path:
+        concrete = path
+        for name in names:
+            concrete = concrete.replace("{" + name + "}", str(world["webhooks"][name]))
+        return [(concrete, "admin")]
     if not names:
         return [(path, "collection")]
     if len(names) > 1 or names[0] not in world:
@@ -147,7 +187,10 @@ def test_strangers_read_no_drafts_and_change_nothing_on_any_route(
                 query_string=QUERIES.get(path),
             )
             status = response.status_code
-            if method in WRITE_METHODS:
+            if kind == "admin":
+                # No admin scope (403) or no key (401), before whose objects are looked at.
+                expected = {403 if stranger == "rival" else 401}
+            elif method in WRITE_METHODS:
                 expected = {refused_write}
             elif is_private(kind):
                 expected = {404}

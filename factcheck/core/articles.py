@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from factcheck.core import changes
+from factcheck.core import changes, outbox
 from factcheck.core.actors import Actor
 from factcheck.core.urls import normalize
 from factcheck.problems import Conflict, Unprocessable
@@ -39,6 +39,7 @@ def update_article(
         # The article shows inside its published ClaimReviews, so they change in the feed too.
         for check in store.published_fact_checks_of_article(article.id):
             records.record_feed_change(check.id)
+        outbox.article_changed(article)
     return article
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from factcheck.core import reads
+from factcheck.core import outbox, reads
 from factcheck.core.actors import Actor
 from factcheck.problems import PreconditionFailed, Unprocessable
 from factcheck.schemas.fact_checks import FactCheckSchema
@@ -106,12 +106,13 @@ def fact_check_changed(
     check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]
 ) -> None:
     """Inside the change's unit of work: its revision, its stale documents and (once public) its
-    place in the feed."""
+    place in the feed, and the webhook event that tells subscribers."""
     store.flush()
     record_revision(check, actor, action, changes)
     forget_fact_check(check)
     if check.status != DRAFT:
         records.record_feed_change(check.id)
+    outbox.fact_check_changed(check, action)
 
 
 def forget_fact_check(check: FactCheck) -> None:

@@ -12,7 +12,8 @@ from factcheck.core.actors import Actor
 from factcheck.storage import store
 from factcheck.storage.models import ApiKey, utcnow
 
-SCOPES = frozenset({"write", "publish"})
+# admin: the organization's own settings, such as its webhook subscriptions.
+SCOPES = frozenset({"write", "publish", "admin"})
 KEY_PREFIX = "fck"
 
 

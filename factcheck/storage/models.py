@@ -253,3 +253,72 @@ class FeedEntry(Base):
 
     sequence: Mapped[int] = mapped_column(primary_key=True)
     fact_check_id: Mapped[int] = mapped_column(unique=True)
+
+
+class WebhookSubscription(Base):
+    """Where an organization wants to hear about its changes: a URL, the events, the secret.
+
+    The secret is kept as issued (`whsec_` and base64), not hashed: each delivery is signed with it.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    # Event types (core/outbox.EVENTS), separated by spaces.
+    events: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(Integer)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    date_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def event_list(self) -> list[str]:
+        return self.events.split()
+
+
+class WebhookEvent(Base):
+    """One change to tell subscribers about: the outbox row, written in the change's transaction."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    # What the event is about ("fact-check:9", "article:3"): its deliveries go out in order.
+    subject: Mapped[str] = mapped_column(String(40), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: its state, when it is next tried, and its attempts' log."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id"), index=True)
+    # The event's subject, copied so that keeping the order is one indexed query.
+    subject: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A worker holds the delivery until then; a worker killed mid-delivery lets it go this way.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One entry per attempt: {"at", "status" (HTTP, or None), "error"}.
+    log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    date_delivered: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[WebhookEvent] = relationship(lazy="joined")

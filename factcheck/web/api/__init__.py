@@ -4,12 +4,21 @@ parse with a schema, make one use-case call and shape the response."""
 from flask import Flask
 from flask_smorest import Api
 
-from factcheck.web.api import articles, fact_checks, feed, google, organizations, search
+from factcheck.web.api import (
+    articles,
+    fact_checks,
+    feed,
+    google,
+    organizations,
+    search,
+    webhooks,
+)
 from factcheck.web.api.blueprint import MAX_ID, IdConverter
 
 # The blueprints the rate limits cover (writes per key, reads per address).
-LIMITED = (organizations.blp, articles.blp, fact_checks.blp, google.blp)
-BLUEPRINTS = (organizations.blp, articles.blp, fact_checks.blp, search.blp, feed.blp)
+LIMITED = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, google.blp)
+# The blueprints of the OpenAPI document (Google's discovery document describes google.blp).
+BLUEPRINTS = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, search.blp, feed.blp)
 
 
 def init_app(app: Flask, openapi: Api) -> None:
