@@ -1,113 +1,364 @@
-"""The full-text index: ranked search of published fact-checks on SQLite FTS5 or PostgreSQL.
+"""The search index of published fact-checks, and its exact BM25 ranking, alike on both engines.
 
-SQLite searches the FTS5 table `fact_check_search` (porter stemming), PostgreSQL the generated
-`fact_checks.search_vector` (english configuration); migration 0003 creates and maintains both.
-The query arrives already written in each engine's syntax by core/search.py, built from plain word
-tokens, so no user text reaches either engine's query parser unescaped.
+Tables (migration 0007): `search_terms` (each term and how many indexed fact-checks hold it),
+`search_postings` (term, fact-check, weighted term frequency, the fact-check's weighted length),
+`search_documents` (each indexed fact-check's length) and `search_totals` (their number and
+summed length). Only published fact-checks are in it, so drafts and retracted fact-checks are
+neither found nor counted in any statistic.
+
+The index is changed in the write's own transaction: `refresh` is called by
+records.record_feed_change, which every change of a public fact-check goes through.
+
+Ranking is BM25 (k1 1.2, b 0.75) over every match: each posting's share is computed in the
+database in one double-precision expression, truncated to an integer (SCALE), and the shares
+summed as integers, so SQLite and PostgreSQL give the same scores and order. Ties go to the
+fact-check created later (the higher id).
 """
 
-from collections.abc import Sequence
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Column,
     ColumnElement,
-    Subquery,
-    column,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    cast,
     func,
     literal,
-    literal_column,
-    or_,
     select,
-    table,
+    update,
 )
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import insert as insert_rows
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
-from factcheck.storage import store
-from factcheck.storage.db import db
-from factcheck.storage.models import PUBLISHED, FactCheck
+from factcheck.storage import search_text
+from factcheck.storage.db import Base, db
+from factcheck.storage.models import PUBLISHED, Article, FactCheck
 
-# Column weights, in the FTS5 column order: claim, quote, claimant, explanation, body, headline.
-# PostgreSQL gets the same order through setweight A/B/B/C/D/C in the migration.
-SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 2.0, 1.0, 2.0)
-MAX_RANKED = 500
+K1, B = 1.2, 0.75
+SCALE = 1_000_000_000
+# The weight of a word in each field: a word of the claim counts ten times one of the body.
+WEIGHTS = {"claim": 10, "quote": 4, "claimant": 4, "explanation": 2, "headline": 2, "body": 1}
+
+terms_table = Table(
+    "search_terms",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("term", String(200), nullable=False, unique=True),
+    Column("documents", Integer, nullable=False),
+)
+postings = Table(
+    "search_postings",
+    Base.metadata,
+    Column("term_id", Integer, primary_key=True),
+    Column("fact_check_id", Integer, primary_key=True, index=True),
+    Column("frequency", Integer, nullable=False),
+    # The fact-check's length, copied here so that ranking reads one index range per term.
+    Column("length", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+documents = Table(
+    "search_documents",
+    Base.metadata,
+    Column("fact_check_id", Integer, primary_key=True, autoincrement=False),
+    Column("length", Integer, nullable=False),
+)
+totals = Table(
+    "search_totals",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("documents", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
+)
 
 
 @dataclass(frozen=True)
-class Match:
-    """One query in both engines' syntax: an FTS5 MATCH expression and websearch_to_tsquery text."""
+class Indexed:
+    """One fact-check as the index holds it: weighted frequency per term, weighted length."""
 
-    fts5: str
-    websearch: str
+    fact_check_id: int
+    frequencies: dict[str, int]
+    length: int
+
+
+def analyse(check: FactCheck, headline: str | None) -> Indexed:
+    """The fact-check's terms, stemmed in its language."""
+    return analyse_row(check.id, _row(check), headline)
+
+
+def analyse_row(fact_check_id: int, row: dict[str, Any], headline: str | None) -> Indexed:
+    """The same from a row's column values (a bulk insert has no objects); quoted phrases
+    match adjacent pairs, which are indexed as terms of their own."""
+    lang = search_text.language(row.get("in_language"))
+    fields = {
+        "claim": row.get("claim_reviewed"),
+        "quote": row.get("quote"),
+        "claimant": (row.get("claim_author") or {}).get("name"),
+        "explanation": row.get("rating_explanation"),
+        "headline": headline,
+        "body": row.get("review_body"),
+    }
+    frequencies: Counter[str] = Counter()
+    length = 0
+    for field, text in fields.items():
+        found = search_text.terms(text, lang)
+        weight = WEIGHTS[field]
+        length += weight * len(found)
+        for term in found:
+            frequencies[term] += weight
+        # Pairs do not cross fields, and do not count in the length.
+        for pair in search_text.pairs(found):
+            frequencies[pair] += weight
+    return Indexed(fact_check_id, dict(frequencies), length)
+
+
+def _row(check: FactCheck) -> dict[str, Any]:
+    names = ("in_language", "claim_reviewed", "quote", "claim_author", "rating_explanation")
+    return {name: getattr(check, name) for name in (*names, "review_body")}
+
+
+def refresh(fact_check_id: int) -> None:
+    """In the caller's transaction: the fact-check's current text if it is published; nothing
+    of it otherwise (a draft, retracted, deleted)."""
+    remove(fact_check_id)
+    check = db.session.get(FactCheck, fact_check_id)
+    if check is not None and check.status == PUBLISHED:
+        add([analyse(check, check.article.headline)])
+
+
+def remove(fact_check_id: int) -> None:
+    length = db.session.scalar(
+        select(documents.c.length).where(documents.c.fact_check_id == fact_check_id)
+    )
+    if length is None:
+        return
+    held = select(postings.c.term_id).where(postings.c.fact_check_id == fact_check_id)
+    db.session.execute(
+        update(terms_table)
+        .where(terms_table.c.id.in_(held))
+        .values(documents=terms_table.c.documents - 1)
+    )
+    db.session.execute(delete_rows(postings).where(postings.c.fact_check_id == fact_check_id))
+    db.session.execute(delete_rows(documents).where(documents.c.fact_check_id == fact_check_id))
+    _add_totals(-1, -length)
+
+
+def add(indexed: Sequence[Indexed]) -> None:
+    """Add fact-checks that are not in the index yet (one write or a generated batch)."""
+    if not indexed:
+        return
+    counts: Counter[str] = Counter()
+    for one in indexed:
+        counts.update(one.frequencies.keys())
+    ids = _term_ids(counts.keys())
+    db.session.execute(
+        update(terms_table)
+        .where(terms_table.c.id == bindparam("term_id"))
+        .values(documents=terms_table.c.documents + bindparam("added")),
+        [{"term_id": ids[term], "added": n} for term, n in counts.items()],
+        execution_options={"synchronize_session": False},
+    )
+    rows = [
+        {
+            "term_id": ids[term],
+            "fact_check_id": one.fact_check_id,
+            "frequency": frequency,
+            "length": one.length,
+        }
+        for one in indexed
+        for term, frequency in one.frequencies.items()
+    ]
+    db.session.execute(insert_rows(postings), rows)
+    db.session.execute(
+        insert_rows(documents),
+        [{"fact_check_id": one.fact_check_id, "length": one.length} for one in indexed],
+    )
+    _add_totals(len(indexed), sum(one.length for one in indexed))
+
+
+def _term_ids(wanted: Iterable[str]) -> dict[str, int]:
+    """Ids of these terms, the missing ones created (a concurrent writer may create one too)."""
+    wanted = list(wanted)
+    ids = _lookup(wanted)
+    missing = [term for term in wanted if term not in ids]
+    if missing:
+        make = postgres_insert if _dialect() == "postgresql" else sqlite_insert
+        for chunk in _chunks(missing):
+            statement = make(terms_table).on_conflict_do_nothing(index_elements=["term"])
+            db.session.execute(statement, [{"term": term, "documents": 0} for term in chunk])
+        ids.update(_lookup(missing))
+    return ids
+
+
+def _lookup(wanted: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        rows = db.session.execute(
+            select(terms_table.c.term, terms_table.c.id).where(terms_table.c.term.in_(chunk))
+        )
+        found.update({term: term_id for term, term_id in rows})
+    return found
+
+
+def _chunks(items: list[str], size: int = 2000) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _add_totals(count: int, length: int) -> None:
+    changed = db.session.execute(
+        update(totals)
+        .where(totals.c.id == 1)
+        .values(documents=totals.c.documents + count, length=totals.c.length + length)
+    )
+    if not getattr(changed, "rowcount", 0):
+        db.session.execute(insert_rows(totals).values(id=1, documents=count, length=length))
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A query as terms: `scored` must all appear (or any, with `any_of`) and are ranked on;
+    `pairs` must appear too (quoted phrases); no group of `excluded` may appear whole."""
+
+    scored: tuple[str, ...]
+    pairs: tuple[str, ...] = ()
+    excluded: tuple[tuple[str, ...], ...] = ()
+    any_of: bool = False
+
+
+@dataclass(frozen=True)
+class Statistics:
+    documents: int
+    length: int
+    frequencies: dict[str, tuple[int, int]]  # term -> (term id, documents holding it)
+
+    def idf(self, term: str) -> float:
+        held = self.frequencies[term][1]
+        return math.log(1 + (self.documents - held + 0.5) / (held + 0.5))
+
+    def constants(self) -> tuple[float, float]:
+        """(c2, c3) of a posting's share tf * c1 / (tf + c2 + length * c3)."""
+        average = self.length / self.documents if self.documents else 1.0
+        return K1 * (1 - B), K1 * B / average
+
+
+def share(frequency: int, length: int, c1: float, c2: float, c3: float) -> int:
+    """One posting's share of a score, as the database computes it (the same double
+    operations in the same order), truncated to an integer."""
+    return int(frequency * c1 / (frequency + c2 + length * c3))
+
+
+def weight(statistics: Statistics, term: str) -> float:
+    """c1 of a term: its idf times (k1 + 1), scaled."""
+    return statistics.idf(term) * (K1 + 1) * SCALE
+
+
+def statistics(wanted: Iterable[str]) -> Statistics:
+    row = db.session.execute(select(totals.c.documents, totals.c.length)).first()
+    count, length = (int(row[0]), int(row[1])) if row else (0, 0)
+    rows = db.session.execute(
+        select(terms_table.c.term, terms_table.c.id, terms_table.c.documents).where(
+            terms_table.c.term.in_(list(wanted)), terms_table.c.documents > 0
+        )
+    )
+    return Statistics(count, length, {term: (i, n) for term, i, n in rows})
 
 
 def ranked(
-    match: Match, dialect: str, conditions: Sequence[ColumnElement[bool]], cap: int = MAX_RANKED
-) -> Subquery:
-    """(id, score) of the newest `cap` fact-checks that match and meet `conditions`; higher
-    scores are better matches.
-
-    Ranking every match costs time in proportion to the matches, and a common word matches
-    most of a large collection; ranking only the newest `cap` of them bounds that cost. Up to
-    `cap` matches, the ranking is exact.
-    """
-    if dialect == "postgresql":
-        vector: ColumnElement[Any] = literal_column("fact_checks.search_vector")
-        # The query text goes inline (escaped by SQLAlchemy): as a bound parameter, psycopg's
-        # prepared statements let PostgreSQL switch to a generic plan that cannot know how common
-        # the words are, which measured 4x slower at 100,000 rows (docs/performance.md).
-        text = literal(match.websearch, literal_execute=True)
-        tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), text)
-        newest = (
-            select(FactCheck.id, vector.label("vector"))
-            .where(vector.op("@@")(tsquery), *conditions)
-            .order_by(FactCheck.id.desc())
-            .limit(cap)
-            .subquery()
-        )
-        score = func.ts_rank(newest.c.vector, tsquery)
-        return select(newest.c.id, score.label("score")).subquery("ranked")
-    index = table("fact_check_search", column("rowid"))
-    whole: ColumnElement[Any] = literal_column("fact_check_search")
-    return (
-        select(FactCheck.id, (-func.bm25(whole, *SQLITE_WEIGHTS)).label("score"))
-        .join(index, index.c.rowid == FactCheck.id)
-        .where(whole.op("MATCH")(match.fts5), *conditions)
-        .order_by(index.c.rowid.desc())
-        .limit(cap)
-        .subquery("ranked")
+    query: Terms, conditions: Sequence[ColumnElement[bool]], offset: int, limit: int
+) -> list[tuple[int, int]]:
+    """(fact-check id, score) of the matches from `offset`, best first: every match is scored."""
+    scored = list(dict.fromkeys(query.scored))
+    stats = statistics([*scored, *query.pairs, *(t for group in query.excluded for t in group)])
+    known = [term for term in scored if term in stats.frequencies]
+    if not known or (not query.any_of and len(known) < len(scored)):
+        return []
+    if any(pair not in stats.frequencies for pair in query.pairs):
+        return []
+    c2, c3 = stats.constants()
+    term_id = postings.c.term_id
+    c1 = case({stats.frequencies[t][0]: literal(weight(stats, t)) for t in known}, value=term_id)
+    part = (
+        postings.c.frequency
+        * c1
+        / (postings.c.frequency + literal(c2) + postings.c.length * literal(c3))
     )
+    score = func.sum(_truncate(part)).label("score")
+    fact_check_id = postings.c.fact_check_id
+    statement = select(fact_check_id, score).where(
+        term_id.in_([stats.frequencies[t][0] for t in known])
+    )
+    for pair in query.pairs:
+        statement = statement.where(fact_check_id.in_(_holding([stats.frequencies[pair][0]])))
+    for group in query.excluded:
+        if all(term in stats.frequencies for term in group):
+            ids = [stats.frequencies[term][0] for term in dict.fromkeys(group)]
+            statement = statement.where(fact_check_id.not_in(_holding(ids)))
+    if conditions:
+        statement = statement.where(fact_check_id.in_(select(FactCheck.id).where(*conditions)))
+    statement = statement.group_by(fact_check_id)
+    if not query.any_of and len(known) > 1:
+        statement = statement.having(func.count() == len(known))
+    statement = statement.order_by(score.desc(), fact_check_id.desc())
+    rows = db.session.execute(statement.offset(offset).limit(limit))
+    return [(int(i), int(s)) for i, s in rows]
 
 
-def search_published(
-    match: Match | None,
-    offset: int,
-    limit: int,
-    *,
-    language: str | None = None,
-    organization_ids: Sequence[int] | None = None,
-    published_since: datetime | None = None,
-    claimed_since: date | None = None,
-) -> Sequence[FactCheck]:
-    """Published fact-checks matching `match` (best first), else the newest first."""
-    conditions: list[ColumnElement[bool]] = [FactCheck.status == PUBLISHED]
-    if language is not None:
-        lowered = func.lower(FactCheck.in_language)
-        conditions.append(or_(lowered == language, lowered.like(language + "-%")))
-    if organization_ids is not None:
-        conditions.append(FactCheck.organization_id.in_(organization_ids))
-    if published_since is not None and claimed_since is not None:
-        conditions.append(
-            or_(FactCheck.date_published >= published_since, FactCheck.claim_date >= claimed_since)
+def _holding(term_ids: list[int]) -> Any:
+    """Fact-checks holding every one of these terms."""
+    statement = select(postings.c.fact_check_id).where(postings.c.term_id.in_(term_ids))
+    if len(term_ids) > 1:
+        statement = statement.group_by(postings.c.fact_check_id).having(
+            func.count() == len(term_ids)
         )
-    statement = select(FactCheck).options(*store.rendering_only())
-    if match is not None:
-        best = ranked(match, store.dialect(), conditions)
-        statement = statement.join(best, best.c.id == FactCheck.id).order_by(
-            best.c.score.desc(), FactCheck.id.desc()
-        )
-    else:
-        statement = statement.where(*conditions).order_by(
-            FactCheck.date_published.desc(), FactCheck.id.desc()
-        )
-    return db.session.scalars(statement.offset(offset).limit(limit)).unique().all()
+    return statement
+
+
+def _truncate(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    # SQLite's CAST to INTEGER truncates; PostgreSQL's rounds, so it truncates first.
+    if _dialect() == "postgresql":
+        return cast(func.trunc(value), BigInteger)
+    return cast(value, Integer)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def fact_checks(ids: Sequence[int]) -> list[FactCheck]:
+    """These fact-checks in this order, loaded for rendering (never the article's full text)."""
+    found = db.session.scalars(
+        select(FactCheck).options(*_rendering()).where(FactCheck.id.in_(list(ids)))
+    ).unique()
+    by_id = {check.id: check for check in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def newest(conditions: Sequence[ColumnElement[bool]], offset: int, limit: int) -> list[FactCheck]:
+    """Published fact-checks meeting `conditions`, the latest published first (no query text)."""
+    statement = (
+        select(FactCheck)
+        .options(*_rendering())
+        .where(FactCheck.status == PUBLISHED, *conditions)
+        .order_by(FactCheck.date_published.desc(), FactCheck.id.desc())
+    )
+    return list(db.session.scalars(statement.offset(offset).limit(limit)).unique())
+
+
+def _rendering() -> tuple[Any, ...]:
+    # store.rendering_only's options; store imports this module, so they are written again here.
+    return (joinedload(FactCheck.article).defer(Article.text),)
