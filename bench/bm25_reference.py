@@ -6,6 +6,7 @@ the score scale, the English stop words, the stemmer of each language). A phrase
 phrase: its words adjacent inside one field.
 """
 
+import functools
 import math
 import re
 import unicodedata
@@ -26,12 +27,17 @@ def analyse(text: str | None, lang: str) -> list[str]:
     if lang == "en":
         words = [w for w in words if w not in ENGLISH_STOP_WORDS]
     if lang in STEMMERS:
-        words = Stemmer.Stemmer(STEMMERS[lang]).stemWords(words)
+        words = _stemmer(lang).stemWords(words)
     folded = (
         "".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c))
         for w in words
     )
     return [w for w in folded if w]
+
+
+@functools.cache
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(STEMMERS[lang])
 
 
 def language(tag: str | None) -> str:
@@ -41,15 +47,21 @@ def language(tag: str | None) -> str:
 
 @dataclass
 class Document:
-    fields: dict[str, list[str]]
     frequencies: Counter[str]
     length: int
+    phrases: set[tuple[str, ...]]
 
 
 @dataclass
 class Reference:
-    """Published fact-checks by id, each a mapping of field name (WEIGHTS' names) to text."""
+    """Published fact-checks by id, each a mapping of field name (WEIGHTS' names) to text.
 
+    With `keep`, only those terms' frequencies and those phrases are kept per document (the
+    length and the document counts still come from every word), so a large collection fits in
+    memory for the few queries a benchmark asks."""
+
+    keep: set[str] | None = None
+    keep_phrases: list[tuple[str, ...]] = field(default_factory=list)
     documents: dict[int, Document] = field(default_factory=dict)
 
     def add(self, fact_check_id: int, language_tag: str | None, texts: Mapping[str, str]) -> None:
@@ -58,9 +70,11 @@ class Reference:
         frequencies: Counter[str] = Counter()
         for name, words in fields.items():
             for word in words:
-                frequencies[word] += WEIGHTS[name]
+                if self.keep is None or word in self.keep:
+                    frequencies[word] += WEIGHTS[name]
         length = sum(WEIGHTS[name] * len(words) for name, words in fields.items())
-        self.documents[fact_check_id] = Document(fields, frequencies, length)
+        phrases = {p for p in self.keep_phrases if _has_phrase(fields.values(), list(p))}
+        self.documents[fact_check_id] = Document(frequencies, length, phrases)
 
     def rank(
         self,
@@ -84,7 +98,7 @@ class Reference:
                 continue
             if any(w not in doc.frequencies for w in wanted):
                 continue
-            if not all(_has_phrase(doc, phrase) for phrase in phrases):
+            if not all(tuple(phrase) in doc.phrases for phrase in phrases):
                 continue
             score = 0
             for w in wanted:
@@ -97,10 +111,8 @@ class Reference:
         return found
 
 
-def _has_phrase(doc: Document, phrase: list[str]) -> bool:
+def _has_phrase(fields: Iterable[list[str]], phrase: list[str]) -> bool:
     size = len(phrase)
     return any(
-        words[i : i + size] == phrase
-        for words in doc.fields.values()
-        for i in range(len(words) - size + 1)
+        words[i : i + size] == phrase for words in fields for i in range(len(words) - size + 1)
     )

@@ -11,6 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bench.bm25_reference import Reference, analyse
+from factcheck.core import search
+from factcheck.storage import search_rank
 
 from .checks import published_check
 from .conftest import new_organization
@@ -24,7 +26,7 @@ QUERIES = ["oil", "sanctions", "oil gas", "wages rents prices", "budget deficit 
 
 class Corpus:
     def __init__(self) -> None:
-        self.reference = Reference()
+        self.reference = Reference(keep_phrases=[("oil", "gas")])
         self.claims: dict[int, str] = {}
         self.etags: dict[int, str] = {}
 
@@ -68,6 +70,15 @@ def corpus(client: FlaskClient, writer: dict[str, str]) -> Corpus:
     return found
 
 
+@pytest.fixture(params=["every-match", "bounded"])
+def bound(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test twice: scoring every match, and taking search_rank's bound even on this small
+    corpus (it is otherwise kept for queries with thousands of postings)."""
+    if request.param == "bounded":
+        monkeypatch.setattr(search_rank, "SMALL", 0)
+    return str(request.param)
+
+
 def every_page(client: FlaskClient, page_size: int, **params: Any) -> list[str]:
     """All results, following nextPageToken to the end."""
     seen: list[str] = []
@@ -82,6 +93,7 @@ def every_page(client: FlaskClient, page_size: int, **params: Any) -> list[str]:
         query["pageToken"] = body["nextPageToken"]
 
 
+@pytest.mark.usefixtures("bound")
 @pytest.mark.parametrize("query", QUERIES)
 def test_every_match_is_ranked_as_bm25_computed_apart(
     client: FlaskClient, corpus: Corpus, query: str
@@ -89,14 +101,31 @@ def test_every_match_is_ranked_as_bm25_computed_apart(
     expected = corpus.expected(query)
     assert len(expected) >= 3
     assert every_page(client, 100, query=query) == expected
+    assert every_page(client, 2, query=query) == expected
+    top = client.get(SEARCH, query_string={"query": query, "pageSize": 3}).get_json()
+    assert [claim["text"] for claim in top["claims"]] == expected[:3]
 
 
+def test_the_bound_leaves_out_what_cannot_rank(app: Flask, corpus: Corpus) -> None:
+    """The bounded path scores fewer fact-checks than match, and still gets the top right."""
+    query = search.parse("oil").terms()
+    with app.app_context():
+        stats = search_rank.statistics(query.scored)
+        ranking = search_rank._Ranking(query, stats, list(query.scored), [])
+        among = ranking.candidates(3)
+        every = search_rank.ranked(query, [], 0, 1000)
+        assert among is not None and len(among) < len(every)
+        assert ranking.scores(among, 0, 3) == every[:3]
+
+
+@pytest.mark.usefixtures("bound")
 def test_a_phrase_ranks_its_matches_alike(client: FlaskClient, corpus: Corpus) -> None:
     expected = corpus.expected("oil gas", [["oil", "gas"]])
     assert expected
     assert every_page(client, 100, query='"oil gas"') == expected
 
 
+@pytest.mark.usefixtures("bound")
 def test_pages_and_offsets_reach_the_last_result(client: FlaskClient, corpus: Corpus) -> None:
     expected = corpus.expected("oil")
     assert len(expected) > 10

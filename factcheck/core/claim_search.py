@@ -11,7 +11,7 @@ from factcheck.core import claimreview, search
 from factcheck.core.documents import json_document
 from factcheck.core.tokens import decode_token, encode_token
 from factcheck.problems import BadRequest
-from factcheck.storage import filters, search_index, store
+from factcheck.storage import filters, search_index, search_rank, store
 from factcheck.storage.documents import Document
 from factcheck.storage.models import FactCheck, Organization, utcnow
 
@@ -41,7 +41,7 @@ def search_claims(args: dict[str, Any], accepted_languages: Iterable[str] = ()) 
     if query is None:
         found = search_index.newest(conditions, offset, size + 1)
     elif query:
-        ranked = search_index.ranked(query.terms(), conditions, offset, size + 1)
+        ranked = search_rank.ranked(query.terms(), conditions, offset, size + 1)
         found = search_index.fact_checks([fact_check_id for fact_check_id, _ in ranked])
     # Google's proto3 JSON leaves out empty fields, `claims` included when nothing matched.
     document: dict[str, Any] = {}

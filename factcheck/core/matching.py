@@ -9,7 +9,7 @@ and quote's in the fact-check's, so "wages double" and "wages doubled" are alike
 from typing import Any
 
 from factcheck.core import search
-from factcheck.storage import search_index, search_text
+from factcheck.storage import search_index, search_rank, search_text
 from factcheck.storage.models import FactCheck
 
 # How many full-text candidates to score, and the least score worth showing.
@@ -22,7 +22,7 @@ def similar(text: str, limit: int, lang: str = search.DEFAULT_LANGUAGE) -> list[
     query = search.any_word(text, lang)
     if not query:
         return []
-    ranked = search_index.ranked(query.terms(), [], 0, MATCH_CANDIDATES)
+    ranked = search_rank.ranked(query.terms(), [], 0, MATCH_CANDIDATES)
     candidates = search_index.fact_checks([fact_check_id for fact_check_id, _ in ranked])
     wanted = trigrams(" ".join(search_text.terms(text, lang)))
     scored = [(score(wanted, check), check) for check in candidates]

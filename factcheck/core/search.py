@@ -12,7 +12,7 @@ from typing import Any
 
 from factcheck.storage import search_text
 from factcheck.storage.filters import Filters
-from factcheck.storage.search_index import Terms
+from factcheck.storage.search_rank import Terms
 
 # A "quoted phrase" or a bare word, either of them negated by a leading minus.
 TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')

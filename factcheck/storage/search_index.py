@@ -9,29 +9,25 @@ neither found nor counted in any statistic.
 The index is changed in the write's own transaction: `refresh` is called by
 records.record_feed_change, which every change of a public fact-check goes through.
 
-Ranking is BM25 (k1 1.2, b 0.75) over every match: each posting's share is computed in the
-database in one double-precision expression, truncated to an integer (SCALE), and the shares
-summed as integers, so SQLite and PostgreSQL give the same scores and order. Ties go to the
-fact-check created later (the higher id).
+Ranking is in search_rank.py. K1, B, SCALE and WEIGHTS define it with the tables, here.
 """
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Index,
     Integer,
     String,
     Table,
     bindparam,
     case,
-    cast,
-    func,
     literal,
     select,
     update,
@@ -61,11 +57,13 @@ terms_table = Table(
 postings = Table(
     "search_postings",
     Base.metadata,
+    # The key orders each term's postings by frequency, so the most frequent come first, and
+    # holds the fact-check's length (copied) so ranking reads one index range per term.
     Column("term_id", Integer, primary_key=True),
-    Column("fact_check_id", Integer, primary_key=True, index=True),
-    Column("frequency", Integer, nullable=False),
-    # The fact-check's length, copied here so that ranking reads one index range per term.
-    Column("length", Integer, nullable=False),
+    Column("frequency", Integer, primary_key=True),
+    Column("length", Integer, primary_key=True),
+    Column("fact_check_id", Integer, primary_key=True),
+    Index("ix_search_postings_fact_check_term", "fact_check_id", "term_id", unique=True),
     sqlite_with_rowid=False,
 )
 documents = Table(
@@ -80,6 +78,9 @@ totals = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("documents", BigInteger, nullable=False),
     Column("length", BigInteger, nullable=False),
+    # No indexed fact-check was ever shorter: a bound for ranking (kept on removal, so it
+    # stays a bound).
+    Column("shortest", BigInteger, nullable=False),
 )
 
 
@@ -169,22 +170,33 @@ def add(indexed: Sequence[Indexed]) -> None:
         [{"term_id": ids[term], "added": n} for term, n in counts.items()],
         execution_options={"synchronize_session": False},
     )
-    rows = [
-        {
-            "term_id": ids[term],
-            "fact_check_id": one.fact_check_id,
-            "frequency": frequency,
-            "length": one.length,
-        }
+    rows = (
+        (ids[term], one.fact_check_id, frequency, one.length)
         for one in indexed
         for term, frequency in one.frequencies.items()
-    ]
-    db.session.execute(insert_rows(postings), rows)
+    )
+    _insert_postings(rows)
     db.session.execute(
         insert_rows(documents),
         [{"fact_check_id": one.fact_check_id, "length": one.length} for one in indexed],
     )
-    _add_totals(len(indexed), sum(one.length for one in indexed))
+    lengths = [one.length for one in indexed]
+    _add_totals(len(indexed), sum(lengths), min(lengths))
+
+
+def _insert_postings(rows: Iterable[tuple[int, int, int, int]]) -> None:
+    """Straight to the driver: a generated batch holds a hundred thousand postings, and
+    SQLAlchemy's per-row parameter handling would take most of the time (COPY on PostgreSQL)."""
+    cursor = db.session.connection().connection.cursor()
+    columns = "search_postings (term_id, fact_check_id, frequency, length)"
+    if _dialect() == "postgresql":
+        with cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # In slices, so a batch never holds all its postings at once.
+    while chunk := list(islice(rows, 50_000)):
+        cursor.executemany(f"INSERT INTO {columns} VALUES (?, ?, ?, ?)", chunk)
 
 
 def _term_ids(wanted: Iterable[str]) -> dict[str, int]:
@@ -216,127 +228,19 @@ def _chunks(items: list[str], size: int = 2000) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def _add_totals(count: int, length: int) -> None:
-    changed = db.session.execute(
-        update(totals)
-        .where(totals.c.id == 1)
-        .values(documents=totals.c.documents + count, length=totals.c.length + length)
-    )
+def _add_totals(count: int, length: int, shortest: int | None = None) -> None:
+    values: dict[str, Any] = {
+        "documents": totals.c.documents + count,
+        "length": totals.c.length + length,
+    }
+    if shortest is not None:
+        values["shortest"] = case(
+            (totals.c.shortest > shortest, literal(shortest)), else_=totals.c.shortest
+        )
+    changed = db.session.execute(update(totals).where(totals.c.id == 1).values(**values))
     if not getattr(changed, "rowcount", 0):
-        db.session.execute(insert_rows(totals).values(id=1, documents=count, length=length))
-
-
-# --- ranking ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Terms:
-    """A query as terms: `scored` must all appear (or any, with `any_of`) and are ranked on;
-    `pairs` must appear too (quoted phrases); no group of `excluded` may appear whole."""
-
-    scored: tuple[str, ...]
-    pairs: tuple[str, ...] = ()
-    excluded: tuple[tuple[str, ...], ...] = ()
-    any_of: bool = False
-
-
-@dataclass(frozen=True)
-class Statistics:
-    documents: int
-    length: int
-    frequencies: dict[str, tuple[int, int]]  # term -> (term id, documents holding it)
-
-    def idf(self, term: str) -> float:
-        held = self.frequencies[term][1]
-        return math.log(1 + (self.documents - held + 0.5) / (held + 0.5))
-
-    def constants(self) -> tuple[float, float]:
-        """(c2, c3) of a posting's share tf * c1 / (tf + c2 + length * c3)."""
-        average = self.length / self.documents if self.documents else 1.0
-        return K1 * (1 - B), K1 * B / average
-
-
-def share(frequency: int, length: int, c1: float, c2: float, c3: float) -> int:
-    """One posting's share of a score, as the database computes it (the same double
-    operations in the same order), truncated to an integer."""
-    return int(frequency * c1 / (frequency + c2 + length * c3))
-
-
-def weight(statistics: Statistics, term: str) -> float:
-    """c1 of a term: its idf times (k1 + 1), scaled."""
-    return statistics.idf(term) * (K1 + 1) * SCALE
-
-
-def statistics(wanted: Iterable[str]) -> Statistics:
-    row = db.session.execute(select(totals.c.documents, totals.c.length)).first()
-    count, length = (int(row[0]), int(row[1])) if row else (0, 0)
-    rows = db.session.execute(
-        select(terms_table.c.term, terms_table.c.id, terms_table.c.documents).where(
-            terms_table.c.term.in_(list(wanted)), terms_table.c.documents > 0
-        )
-    )
-    return Statistics(count, length, {term: (i, n) for term, i, n in rows})
-
-
-def ranked(
-    query: Terms, conditions: Sequence[ColumnElement[bool]], offset: int, limit: int
-) -> list[tuple[int, int]]:
-    """(fact-check id, score) of the matches from `offset`, best first: every match is scored."""
-    scored = list(dict.fromkeys(query.scored))
-    stats = statistics([*scored, *query.pairs, *(t for group in query.excluded for t in group)])
-    known = [term for term in scored if term in stats.frequencies]
-    if not known or (not query.any_of and len(known) < len(scored)):
-        return []
-    if any(pair not in stats.frequencies for pair in query.pairs):
-        return []
-    c2, c3 = stats.constants()
-    term_id = postings.c.term_id
-    c1 = case({stats.frequencies[t][0]: literal(weight(stats, t)) for t in known}, value=term_id)
-    part = (
-        postings.c.frequency
-        * c1
-        / (postings.c.frequency + literal(c2) + postings.c.length * literal(c3))
-    )
-    score = func.sum(_truncate(part)).label("score")
-    fact_check_id = postings.c.fact_check_id
-    statement = select(fact_check_id, score).where(
-        term_id.in_([stats.frequencies[t][0] for t in known])
-    )
-    for pair in query.pairs:
-        statement = statement.where(fact_check_id.in_(_holding([stats.frequencies[pair][0]])))
-    for group in query.excluded:
-        if all(term in stats.frequencies for term in group):
-            ids = [stats.frequencies[term][0] for term in dict.fromkeys(group)]
-            statement = statement.where(fact_check_id.not_in(_holding(ids)))
-    if conditions:
-        statement = statement.where(fact_check_id.in_(select(FactCheck.id).where(*conditions)))
-    statement = statement.group_by(fact_check_id)
-    if not query.any_of and len(known) > 1:
-        statement = statement.having(func.count() == len(known))
-    statement = statement.order_by(score.desc(), fact_check_id.desc())
-    rows = db.session.execute(statement.offset(offset).limit(limit))
-    return [(int(i), int(s)) for i, s in rows]
-
-
-def _holding(term_ids: list[int]) -> Any:
-    """Fact-checks holding every one of these terms."""
-    statement = select(postings.c.fact_check_id).where(postings.c.term_id.in_(term_ids))
-    if len(term_ids) > 1:
-        statement = statement.group_by(postings.c.fact_check_id).having(
-            func.count() == len(term_ids)
-        )
-    return statement
-
-
-def _truncate(value: ColumnElement[Any]) -> ColumnElement[Any]:
-    # SQLite's CAST to INTEGER truncates; PostgreSQL's rounds, so it truncates first.
-    if _dialect() == "postgresql":
-        return cast(func.trunc(value), BigInteger)
-    return cast(value, Integer)
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+        first = {"id": 1, "documents": count, "length": length, "shortest": shortest or 0}
+        db.session.execute(insert_rows(totals).values(**first))
 
 
 def fact_checks(ids: Sequence[int]) -> list[FactCheck]:
@@ -362,3 +266,7 @@ def newest(conditions: Sequence[ColumnElement[bool]], offset: int, limit: int) -
 def _rendering() -> tuple[Any, ...]:
     # store.rendering_only's options; store imports this module, so they are written again here.
     return (joinedload(FactCheck.article).defer(Article.text),)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name

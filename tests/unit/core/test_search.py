@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from factcheck.core.search import MAX_TERMS, Query, any_word, parse, query_language
-from factcheck.storage.search_index import Terms
+from factcheck.storage.search_rank import Terms
 
 
 @pytest.mark.parametrize(

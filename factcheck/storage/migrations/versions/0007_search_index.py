@@ -57,14 +57,18 @@ def upgrade() -> None:
     op.create_table(
         "search_postings",
         sa.Column("term_id", sa.Integer(), nullable=False),
-        sa.Column("fact_check_id", sa.Integer(), nullable=False),
         sa.Column("frequency", sa.Integer(), nullable=False),
         sa.Column("length", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("term_id", "fact_check_id"),
+        sa.Column("fact_check_id", sa.Integer(), nullable=False),
+        # Each term's postings, most frequent first in a backward scan (search_rank's bound).
+        sa.PrimaryKeyConstraint("term_id", "frequency", "length", "fact_check_id"),
         sqlite_with_rowid=False,
     )
     op.create_index(
-        "ix_search_postings_fact_check_id", "search_postings", ["fact_check_id"], unique=False
+        "ix_search_postings_fact_check_term",
+        "search_postings",
+        ["fact_check_id", "term_id"],
+        unique=True,
     )
     op.create_table(
         "search_documents",
@@ -76,6 +80,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True),
         sa.Column("documents", sa.BigInteger(), nullable=False),
         sa.Column("length", sa.BigInteger(), nullable=False),
+        sa.Column("shortest", sa.BigInteger(), nullable=False),
     )
     _backfill(op.get_bind())
 
@@ -91,12 +96,13 @@ def _backfill(connection: Any) -> None:
     )
     term_ids: dict[str, int] = {}
     held: Counter[str] = Counter()
-    documents, length = 0, 0
+    documents, length, shortest = 0, 0, 0
     while batch := rows.fetchmany(BATCH):
         indexed = [analyse_row(row.id, dict(row._mapping), row.headline) for row in batch]
         _insert(connection, indexed, term_ids)
         for one in indexed:
             held.update(one.frequencies.keys())
+            shortest = one.length if not documents else min(shortest, one.length)
             documents, length = documents + 1, length + one.length
     if term_ids:
         connection.execute(
@@ -104,8 +110,10 @@ def _backfill(connection: Any) -> None:
             [{"n": held[term], "i": i} for term, i in term_ids.items()],
         )
     connection.execute(
-        sa.text("INSERT INTO search_totals (id, documents, length) VALUES (1, :d, :l)"),
-        {"d": documents, "l": length},
+        sa.text(
+            "INSERT INTO search_totals (id, documents, length, shortest) VALUES (1, :d, :l, :s)"
+        ),
+        {"d": documents, "l": length, "s": shortest},
     )
 
 
