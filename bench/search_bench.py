@@ -12,7 +12,8 @@ client (routing, parsing, query, rendering; no network, no Redis). Classes: sing
 of the English vocabulary), common-word (its ten most frequent), two-word, phrase (two adjacent
 words of a generated claim, quoted) and filtered (a common word, inLanguage=en and a rating).
 The agreement reads every published fact-check's raw text back and ranks it with
-bench/bm25_reference.py: |service top 10 ∩ reference top 10| and whether the order is equal too.
+bench/bm25_reference.py: |service top 10 ∩ reference top 10| out of the reference's top 10
+(scaled to 10 when fewer match), and whether the order is equal too.
 """
 
 import argparse
@@ -188,7 +189,8 @@ def top10_agreement(
             only = allowed.get(q["rating"], set()) if "rating" in q else None
             expected = [i for i, _ in reference.rank(terms, phrase, only)[:10]]
             got = service_top10(client, q)
-            overlaps.append(len(set(expected) & set(got)))
+            # Out of the reference's top 10 (fewer when fewer match).
+            overlaps.append(10 * len(set(expected) & set(got)) // max(1, len(expected)))
             orders.append(expected == got)
         found[name] = (overlaps, orders)
     return found
@@ -200,7 +202,7 @@ def service_top10(client: Any, query: dict[str, str]) -> list[int]:
     # read the ids from the database by URL instead.
     urls = [claim["claimReview"][0]["url"] for claim in body.get("claims", [])]
     rows = db.session.execute(select(FactCheck.url, FactCheck.id).where(FactCheck.url.in_(urls)))
-    ids = dict(rows.tuples().all())
+    ids = {url: fact_check_id for url, fact_check_id in rows}
     db.session.remove()
     return [ids[u] for u in urls]
 
