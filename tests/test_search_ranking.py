@@ -165,3 +165,14 @@ def test_a_retraction_leaves_the_statistics(
     del corpus.reference.documents[fact_check_id]
     for query in QUERIES:
         assert every_page(client, 100, query=query) == corpus.expected(query)
+
+
+@pytest.mark.usefixtures("bound")
+def test_a_deep_offset_is_ranked_too(
+    client: FlaskClient, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page deeper than the bound's budget scores every match instead.
+    monkeypatch.setattr(search_rank, "MAX_CANDIDATES", 40)
+    expected = corpus.expected("oil")
+    page = client.get(SEARCH, query_string={"query": "oil", "offset": 12, "pageSize": 5})
+    assert [claim["text"] for claim in page.get_json()["claims"]] == expected[12:17]

@@ -146,6 +146,8 @@ class _Ranking:
         first = max(64, 4 * wanted)
         floor: int | None = None
         for _ in range(3):
+            if first * len(self.weights) > MAX_CANDIDATES:
+                return None  # a deep page: the bound would cost more than it saves
             found = self.scores(self._most_frequent(first), 0, wanted)
             if len(found) >= wanted:
                 floor = found[-1][1]
