@@ -19,7 +19,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, case, cast, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from factcheck.storage.db import db
 from factcheck.storage.models import FactCheck
@@ -27,7 +37,7 @@ from factcheck.storage.search_index import K1, SCALE, B, postings, terms_table, 
 
 # Below this many postings for the query's terms, scoring them all is cheap enough.
 SMALL = 4000
-# The most fact-checks the bound may leave to score one by one; past it, score every match.
+# The most postings the bound's first pass may read; past it (a deep page), score every match.
 MAX_CANDIDATES = 20_000
 
 
@@ -114,7 +124,7 @@ class _Ranking:
         self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
 
     def scores(self, among: list[int] | None, offset: int, limit: int) -> list[tuple[int, int]]:
-        """Exact scores of the matches (`among` these fact-checks only, if given), ordered."""
+        """Exact scores of the matches (among the fact-checks a query gives, if any), ordered."""
         c2, c3 = self.stats.constants()
         term_id, fact_check_id = postings.c.term_id, postings.c.fact_check_id
         c1 = case({i: literal(w) for i, w in self.weights.items()}, value=term_id)
@@ -140,14 +150,14 @@ class _Ranking:
         rows = db.session.execute(statement.offset(offset).limit(limit))
         return [(int(i), int(s)) for i, s in rows]
 
-    def candidates(self, wanted: int) -> list[int] | None:
-        """Every fact-check that can be among the best `wanted`, or None when the bound would
-        leave too many to be worth it."""
+    def candidates(self, wanted: int) -> Any:
+        """A query of every fact-check that can be among the best `wanted`, or None when the
+        bound is not worth it (a page so deep that the first pass would read too much)."""
         first = max(64, 4 * wanted)
         floor: int | None = None
         for _ in range(3):
             if first * len(self.weights) > MAX_CANDIDATES:
-                return None  # a deep page: the bound would cost more than it saves
+                return None
             found = self.scores(self._most_frequent(first), 0, wanted)
             if len(found) >= wanted:
                 floor = found[-1][1]
@@ -156,38 +166,41 @@ class _Ranking:
         if floor is None:
             return None
         c2, c3 = self.stats.constants()
-        share_floor = floor / len(self.weights)
+        # One point less than T/n, against any rounding; it only lets more in.
+        share_floor = floor / len(self.weights) - 1
         shortest = self.stats.shortest
-        among: set[int] = set()
+        frequency, length = postings.c.frequency, postings.c.length
+        parts = []
         for term_id, c1 in self.weights.items():
             if c1 <= share_floor:
                 continue  # this term's share never reaches T/n
-            # The least frequency whose share, at the shortest length, reaches T/n; one less
-            # for rounding, which only lets more in.
-            least = share_floor * (c2 + shortest * c3) / (c1 - share_floor)
-            from_frequency = max(0, math.floor(least) - 1)
-            rows = db.session.scalars(
-                select(postings.c.fact_check_id)
-                .where(postings.c.term_id == term_id, postings.c.frequency >= from_frequency)
-                .limit(MAX_CANDIDATES + 1)
-            ).all()
-            among.update(rows)
-            if len(among) > MAX_CANDIDATES:
-                return None
-        return sorted(among)
-
-    def _most_frequent(self, count: int) -> list[int]:
-        among: set[int] = set()
-        for term_id in self.weights:
-            among.update(
-                db.session.scalars(
-                    select(postings.c.fact_check_id)
-                    .where(postings.c.term_id == term_id)
-                    .order_by(postings.c.frequency.desc())
-                    .limit(count)
-                ).all()
+            # Postings from the least frequency whose share could reach T/n at the shortest
+            # length (an index range), then each posting's own share (its length is in the key).
+            least = max(0.0, share_floor) * (c2 + shortest * c3) / (c1 - max(0.0, share_floor))
+            part = frequency * literal(c1) / (frequency + literal(c2) + length * literal(c3))
+            parts.append(
+                select(postings.c.fact_check_id).where(
+                    postings.c.term_id == term_id,
+                    frequency >= max(0, math.floor(least) - 1),
+                    part >= literal(share_floor),
+                )
             )
-        return sorted(among)
+        if not parts:
+            return None
+        return union_all(*parts) if len(parts) > 1 else parts[0]
+
+    def _most_frequent(self, count: int) -> Any:
+        parts = [
+            select(postings.c.fact_check_id)
+            .where(postings.c.term_id == term_id)
+            .order_by(postings.c.frequency.desc())
+            .limit(count)
+            .subquery()
+            for term_id in self.weights
+        ]
+        # SQLite allows no LIMIT inside a compound select: each part is a subquery of its own.
+        selects = [select(part.c.fact_check_id) for part in parts]
+        return union_all(*selects) if len(selects) > 1 else selects[0]
 
     def _id(self, term: str) -> int:
         return self.stats.frequencies[term][0]
