@@ -22,6 +22,8 @@ def published_check(
     headline: str = "A story",
     language: str = "en",
     draft: bool = False,
+    rating: dict[str, Any] | None = None,
+    claim_date: str = FACT_CHECK["claimDate"],
 ) -> dict[str, Any]:
     """A fact-check in an article of its own; published unless `draft`. Its JSON, with `etag`."""
     number = next(_numbers)
@@ -40,7 +42,8 @@ def published_check(
         claimReviewed=claim,
         quote=quote,
         claimAuthor={"name": claimant, "type": "Person"},
-        rating={**FACT_CHECK["rating"], "ratingExplanation": explanation},
+        rating={**(rating or FACT_CHECK["rating"]), "ratingExplanation": explanation},
+        claimDate=claim_date,
         reviewBody=body,
         url=f"https://desk.example.org/checks/{number}",
         inLanguage=language,

@@ -222,7 +222,7 @@ def test_query_or_site_is_required(client: FlaskClient) -> None:
 
 
 def test_page_size_is_capped(client: FlaskClient) -> None:
-    assert client.get(SEARCH, query_string={"query": "x", "pageSize": 101}).status_code == 422
+    assert client.get(SEARCH, query_string={"query": "x", "pageSize": 101}).status_code == 400
 
 
 def test_publisher_site_filter(app: Flask, client: FlaskClient, writer: dict[str, str]) -> None:

@@ -1,6 +1,6 @@
 """Google Fact Check Tools' `claims:search`, answered from this service's published fact-checks."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,33 +11,38 @@ from factcheck.core import claimreview, search
 from factcheck.core.documents import json_document
 from factcheck.core.tokens import decode_token, encode_token
 from factcheck.problems import BadRequest
-from factcheck.storage import search_index, store
+from factcheck.storage import filters, search_index, search_rank, store
 from factcheck.storage.documents import Document
 from factcheck.storage.models import FactCheck, Organization, utcnow
 
 
-def search_claims(args: dict[str, Any]) -> Document:
+def search_claims(args: dict[str, Any], accepted_languages: Iterable[str] = ()) -> Document:
+    """A page of published fact-checks: ranked by BM25 when there is a query, else the latest
+    published first. The query is read in `languageCode`, else in the client's Accept-Language."""
     site = args.get("review_publisher_site_filter")
-    if not args.get("query") and not site:
-        raise BadRequest("Give `query`, or `reviewPublisherSiteFilter` to list one publisher.")
+    narrowed = search.filters_of(args)
+    if not args.get("query") and not site and not narrowed:
+        raise BadRequest(
+            "Give `query`, `reviewPublisherSiteFilter` or a filter to list published fact-checks."
+        )
     offset = decode_token(args["page_token"], "o") if args.get("page_token") else args["offset"]
     size = args["page_size"]
-    query = search.parse(args["query"]) if args.get("query") else None
-    published_since, claimed_since = None, None
+    code = args.get("language_code")
+    lang = search.query_language(code, accepted_languages)
+    query = search.parse(args["query"], lang) if args.get("query") else None
+    conditions = narrowed.conditions()
+    if code:
+        conditions.append(filters.language(code))
+    if site:
+        conditions.append(filters.organizations(_organizations_of_site(site)))
     if args.get("max_age_days"):
-        published_since = utcnow() - timedelta(days=args["max_age_days"])
-        claimed_since = published_since.date()
+        conditions.append(filters.newer_than(utcnow() - timedelta(days=args["max_age_days"])))
     found: Sequence[FactCheck] = []
-    if query is None or query:
-        found = search_index.search_published(
-            query.match() if query is not None else None,
-            offset,
-            size + 1,
-            language=_primary_language(args.get("language_code")),
-            organization_ids=_organizations_of_site(site) if site else None,
-            published_since=published_since,
-            claimed_since=claimed_since,
-        )
+    if query is None:
+        found = search_index.newest(conditions, offset, size + 1)
+    elif query:
+        ranked = search_rank.ranked(query.terms(), conditions, offset, size + 1)
+        found = search_index.fact_checks([fact_check_id for fact_check_id, _ in ranked])
     # Google's proto3 JSON leaves out empty fields, `claims` included when nothing matched.
     document: dict[str, Any] = {}
     if found:
@@ -45,11 +50,6 @@ def search_claims(args: dict[str, Any]) -> Document:
     if len(found) > size:
         document["nextPageToken"] = encode_token("o", offset + size)
     return json_document(document)
-
-
-def _primary_language(code: str | None) -> str | None:
-    # Google: "we do not currently consider the region".
-    return code.split("-")[0].lower() if code else None
 
 
 def _organizations_of_site(site: str) -> list[int]:

@@ -7,15 +7,19 @@ from flask import current_app
 from factcheck.core import claimreview
 from factcheck.core.documents import json_document
 from factcheck.core.tokens import decode_token, encode_token
-from factcheck.storage import records
+from factcheck.storage import filters, records
 from factcheck.storage.documents import Document
+from factcheck.storage.filters import Filters
 from factcheck.storage.models import RETRACTED, FactCheck
 
 
-def page(since: str | None, page_size: int) -> tuple[Document, str, bool]:
-    """A DataFeed page of what changed after cursor `since`: (document, next cursor, full page)."""
+def page(
+    since: str | None, page_size: int, narrowed: Filters = filters.NONE
+) -> tuple[Document, str, bool]:
+    """A DataFeed page of what changed after cursor `since`: (document, next cursor, full page).
+    With filters, only the fact-checks that meet them, as they are now."""
     after = decode_token(since, "f") if since else 0
-    rows = records.feed_page(after, page_size)
+    rows = records.feed_page(after, page_size, narrowed)
     cursor = encode_token("f", rows[-1][0] if rows else after)
     document = {
         "@context": "https://schema.org",

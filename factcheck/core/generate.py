@@ -1,8 +1,11 @@
 """Synthetic published fact-checks in bulk, for benchmarks and load tests (`flask generate`).
 
-Words are drawn with Zipf-like weights from a fixed vocabulary, so common words match many
-fact-checks and rare ones few, as in real text. Rows go through store.bulk_insert_published,
-which bypasses the per-item use cases (and its revisions) on purpose: this is test data.
+Words are drawn with Zipf-like weights from a fixed vocabulary per language, so common words match
+many fact-checks and rare ones few, as in real text; most fact-checks are English, the rest in
+French, German, Spanish, Portuguese, Russian, Turkish and Arabic. Rows go through
+store.bulk_insert_published a batch at a time (one transaction each, so memory stays bounded at
+any count), which bypasses the per-item use cases (and their revisions) on purpose: this is
+test data.
 """
 
 import random
@@ -37,7 +40,44 @@ NAMES = (
     "Alex Morgan|Sam Carter|Jordan Lee|Taylor Brooks|Casey Fields|Riley Shaw|Jamie Hart|"
     "Drew Ellis|Robin Vale|Morgan Price|Chris Dale|Pat Quinn"
 ).split("|")
-BATCH = 5_000
+# Other languages' vocabularies: inflected forms, so that stemming has work to do.
+OTHER_VOCABULARIES = {
+    "fr": """inflation salaires loyers prix impôts budget déficit dette croissance chômage emplois
+    exportations sanctions pétrole gaz énergie électricité climat émissions vaccin virus hôpital
+    médecins patients retraites écoles enseignants étudiants logement banque euro police prison
+    tribunaux immigration frontière réfugiés élections électeurs fraude parlement ministre
+    président maire armée guerre accord agriculteurs blé sécheresse inondations pollution""",
+    "de": """Inflation Löhne Mieten Preise Steuern Haushalt Defizit Schulden Wachstum
+    Arbeitslosigkeit Exporte Sanktionen Öl Gas Energie Strom Klima Impfstoff Krankenhaus Ärzte
+    Patienten Renten Schulen Lehrer Wohnungen Bank Polizei Gefängnis Gerichte Einwanderung
+    Grenze Flüchtlinge Wahlen Wähler Betrug Parlament Minister Präsident Bürgermeister Armee
+    Krieg Abkommen Bauern Weizen Dürre Überschwemmungen""",
+    "es": """inflación salarios alquileres precios impuestos presupuesto déficit deuda
+    crecimiento desempleo exportaciones sanciones petróleo gas energía electricidad clima vacuna
+    hospital médicos pacientes pensiones escuelas maestros viviendas banco policía cárcel
+    tribunales inmigración frontera refugiados elecciones votantes fraude parlamento ministro
+    presidente alcalde ejército guerra acuerdo agricultores trigo sequía inundaciones""",
+    "pt": """inflação salários aluguéis preços impostos orçamento défice dívida crescimento
+    desemprego exportações sanções petróleo gás energia eletricidade clima vacina hospital
+    médicos pacientes pensões escolas professores habitação banco polícia prisão tribunais
+    imigração fronteira refugiados eleições eleitores fraude parlamento ministro presidente
+    prefeito exército guerra acordo agricultores trigo seca inundações""",
+    "ru": """инфляция зарплаты аренда цены налоги бюджет дефицит долг рост безработица
+    экспорт санкции нефть газ энергия электричество климат вакцина больница врачи пациенты
+    пенсии школы учителя жильё банк полиция тюрьма суды иммиграция граница беженцы выборы
+    избиратели мошенничество парламент министр президент мэр армия война соглашение фермеры""",
+    "tr": """enflasyon maaşlar kiralar fiyatlar vergiler bütçe açık borç büyüme işsizlik
+    ihracat yaptırımlar petrol gaz enerji elektrik iklim aşı hastane doktorlar hastalar
+    emekliler okullar öğretmenler konut banka polis cezaevi mahkemeler göç sınır mülteciler
+    seçimler seçmenler sahtekarlık meclis bakan cumhurbaşkanı belediye ordu savaş anlaşma""",
+    "ar": """التضخم الأجور الإيجارات الأسعار الضرائب الميزانية العجز الديون النمو البطالة
+    الصادرات العقوبات النفط الغاز الطاقة الكهرباء المناخ اللقاح المستشفى الأطباء المرضى
+    المعاشات المدارس المعلمون السكن البنك الشرطة السجن المحاكم الهجرة الحدود اللاجئون
+    الانتخابات الناخبون التزوير البرلمان الوزير الرئيس الجيش الحرب الاتفاق المزارعون""",
+}
+# The share of each language among generated fact-checks, the rest English.
+LANGUAGE_SHARES = {"fr": 8, "de": 6, "es": 6, "pt": 4, "ru": 3, "tr": 2, "ar": 2}
+BATCH = 1_000
 
 
 def organization(slug: str) -> Organization:
@@ -53,32 +93,55 @@ def fact_checks(count: int, slug: str = "synthetic", seed: int = 1) -> int:
     """Add `count` published fact-checks (five per article) to organization `slug`."""
     owner = organization(slug)
     rng = random.Random(seed)
-    weights = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
     run = secrets.token_hex(4)
     made = 0
     while made < count:
         size = min(BATCH, count - made)
-        articles, checks = _batch(rng, weights, owner, run, made, size)
+        articles, checks = _batch(rng, owner, run, made, size)
         store.bulk_insert_published(articles, checks)
         made += size
     return made
 
 
+def _vocabularies() -> dict[str, tuple[list[str], list[float]]]:
+    found = {"en": VOCABULARY, **{k: v.split() for k, v in OTHER_VOCABULARIES.items()}}
+    return {
+        lang: (words, [1 / (rank + 1) for rank in range(len(words))])
+        for lang, words in found.items()
+    }
+
+
+VOCABULARIES = _vocabularies()
+
+
+def language_of(index: int) -> str:
+    """The language of the index-th generated fact-check (every article has one language)."""
+    slot = (index // 5) % 100
+    for lang, share in LANGUAGE_SHARES.items():
+        if slot < share:
+            return lang
+        slot -= share
+    return "en"
+
+
 def _batch(
     rng: random.Random,
-    weights: list[float],
     owner: Organization,
     run: str,
     start: int,
     size: int,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    lang = "en"
+
     def words(number: int) -> str:
-        return " ".join(rng.choices(VOCABULARY, weights, k=number))
+        vocabulary, weights = VOCABULARIES[lang]
+        return " ".join(rng.choices(vocabulary, weights, k=number))
 
     now = utcnow()
     articles: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
     for index in range(start, start + size):
+        lang = language_of(index)
         if index % 5 == 0:
             url = f"https://{owner.slug}.example.org/articles/{run}-{index // 5}"
             articles.append(
@@ -87,7 +150,7 @@ def _batch(
                     "url": url,
                     "url_key": url,
                     "headline": f"{words(3).capitalize()} {rng.choice(VERBS)} {words(3)}",
-                    "in_language": "en",
+                    "in_language": lang,
                     "version": 1,
                     "date_created": now,
                     "date_modified": now,
@@ -118,7 +181,7 @@ def _batch(
                 "evidence": [{"url": "https://stats.example.gov/", "relation": "context"}],
                 "url": page,
                 "url_key": page,
-                "in_language": "en",
+                "in_language": lang,
                 "date_created": published,
                 "date_modified": published,
                 "date_published": published,

@@ -19,9 +19,10 @@ from factcheck.core.urls import lookup_key
 from factcheck.problems import Gone, NotFound
 from factcheck.schemas.fact_checks import FactCheckSchema, RevisionSchema
 from factcheck.schemas.organizations import OrganizationSchema
-from factcheck.storage import store
+from factcheck.storage import filters, store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
+from factcheck.storage.filters import Filters
 from factcheck.storage.models import DRAFT, RETRACTED, Article, FactCheck
 
 # An article page lists at most this many of its fact-checks.
@@ -89,11 +90,12 @@ def list_fact_checks(
     article_id: int | None = None,
     status: str | None = None,
     url: str | None = None,
+    narrowed: Filters = filters.NONE,
 ) -> tuple[Sequence[FactCheck], int]:
     if article_id is not None:
         article_for(actor, article_id)
     url_key = lookup_key(url, keep_fragment=True) if url else None
-    where = store.FactCheckFilter(article_id, status, url_key)
+    where = store.FactCheckFilter(article_id, status, url_key, narrowed)
     return store.fact_checks(actor.organization_id if actor else None, page, page_size, where)
 
 

@@ -9,14 +9,22 @@ from marshmallow import Schema, fields, validate
 from factcheck.schemas.claimreview import ClaimReviewSchema
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.schemas.fields import MAX_URL, LanguageTag, Text
+from factcheck.schemas.filters import FilterArgsSchema
 
 MAX_QUERY = 500
 MAX_TOKEN = 100
 
 
-class ClaimSearchArgsSchema(Schema):
+class ClaimSearchArgsSchema(FilterArgsSchema):
     query = Text(MAX_QUERY, metadata={"description": 'Words; "a phrase"; -excluded.'})
-    language_code = LanguageTag(data_key="languageCode")
+    language_code = LanguageTag(
+        data_key="languageCode",
+        metadata={
+            "description": "Only fact-checks in this language (any region), and the query read "
+            "in it; without it the query is read in the first Accept-Language that has a "
+            "stemmer, else English."
+        },
+    )
     review_publisher_site_filter = Text(
         MAX_URL, data_key="reviewPublisherSiteFilter", metadata={"example": "example.org"}
     )
@@ -25,7 +33,8 @@ class ClaimSearchArgsSchema(Schema):
         data_key="pageSize", load_default=10, validate=validate.Range(1, 100)
     )
     page_token = Text(MAX_TOKEN, data_key="pageToken")
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+    # Every match is ranked, so any offset up to the last result works.
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
 
 
 class GooglePublisherSchema(Schema):
@@ -57,14 +66,21 @@ class ClaimSearchResponseSchema(Schema):
 class MatchArgsSchema(Schema):
     text = Text(1000, min_length=1, required=True, metadata={"description": "A sentence."})
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+    language_code = LanguageTag(
+        data_key="languageCode",
+        metadata={"description": "The sentence's language; else Accept-Language, else English."},
+    )
 
 
 class MatchSchema(Schema):
-    score = fields.Float(required=True, metadata={"description": "0..1, trigram similarity."})
+    score = fields.Float(
+        required=True,
+        metadata={"description": "0..1, trigram similarity of the stemmed words."},
+    )
     fact_check = fields.Nested(FactCheckSchema, data_key="factCheck", required=True)
 
 
-class FeedArgsSchema(Schema):
+class FeedArgsSchema(FilterArgsSchema):
     since = Text(MAX_TOKEN, metadata={"description": "`nextCursor` of the page read last."})
     page_size = fields.Integer(
         data_key="pageSize", load_default=100, validate=validate.Range(1, 1000)

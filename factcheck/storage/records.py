@@ -8,8 +8,9 @@ from sqlalchemy import delete as delete_rows
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from factcheck.storage import store
+from factcheck.storage import filters, search_index, store
 from factcheck.storage.db import db
+from factcheck.storage.filters import Filters
 from factcheck.storage.models import CacheInvalidation, FactCheck, FeedEntry, IdempotencyRecord
 
 # Any constant: the advisory lock that orders feed writers on PostgreSQL.
@@ -83,15 +84,20 @@ def record_feed_change(fact_check_id: int) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
     db.session.execute(delete_rows(FeedEntry).where(FeedEntry.fact_check_id == fact_check_id))
     db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
+    # Every change of a public fact-check passes here: the search index follows in the same
+    # transaction (after the lock, so index writers are ordered too).
+    search_index.refresh(fact_check_id)
 
 
-def feed_page(after: int, limit: int) -> Sequence[tuple[int, FactCheck]]:
+def feed_page(
+    after: int, limit: int, narrowed: Filters = filters.NONE
+) -> Sequence[tuple[int, FactCheck]]:
     """Fact-checks whose latest change comes after sequence `after`, in change order."""
     rows = db.session.execute(
         select(FeedEntry.sequence, FactCheck)
         .options(*store.rendering_only())
         .join(FactCheck, FactCheck.id == FeedEntry.fact_check_id)
-        .where(FeedEntry.sequence > after)
+        .where(FeedEntry.sequence > after, *narrowed.conditions())
         .order_by(FeedEntry.sequence)
         .limit(limit)
     ).unique()

@@ -1,113 +1,272 @@
-"""The full-text index: ranked search of published fact-checks on SQLite FTS5 or PostgreSQL.
+"""The search index of published fact-checks, and its exact BM25 ranking, alike on both engines.
 
-SQLite searches the FTS5 table `fact_check_search` (porter stemming), PostgreSQL the generated
-`fact_checks.search_vector` (english configuration); migration 0003 creates and maintains both.
-The query arrives already written in each engine's syntax by core/search.py, built from plain word
-tokens, so no user text reaches either engine's query parser unescaped.
+Tables (migration 0007): `search_terms` (each term and how many indexed fact-checks hold it),
+`search_postings` (term, fact-check, weighted term frequency, the fact-check's weighted length),
+`search_documents` (each indexed fact-check's length) and `search_totals` (their number and
+summed length). Only published fact-checks are in it, so drafts and retracted fact-checks are
+neither found nor counted in any statistic.
+
+The index is changed in the write's own transaction: `refresh` is called by
+records.record_feed_change, which every change of a public fact-check goes through.
+
+Ranking is in search_rank.py. K1, B, SCALE and WEIGHTS define it with the tables, here.
 """
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Column,
     ColumnElement,
-    Subquery,
-    column,
-    func,
+    Index,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
     literal,
-    literal_column,
-    or_,
     select,
-    table,
+    update,
 )
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import insert as insert_rows
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
-from factcheck.storage import store
-from factcheck.storage.db import db
-from factcheck.storage.models import PUBLISHED, FactCheck
+from factcheck.storage import search_text
+from factcheck.storage.db import Base, db
+from factcheck.storage.models import PUBLISHED, Article, FactCheck
 
-# Column weights, in the FTS5 column order: claim, quote, claimant, explanation, body, headline.
-# PostgreSQL gets the same order through setweight A/B/B/C/D/C in the migration.
-SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 2.0, 1.0, 2.0)
-MAX_RANKED = 500
+K1, B = 1.2, 0.75
+SCALE = 1_000_000_000
+# The weight of a word in each field: a word of the claim counts ten times one of the body.
+WEIGHTS = {"claim": 10, "quote": 4, "claimant": 4, "explanation": 2, "headline": 2, "body": 1}
+
+terms_table = Table(
+    "search_terms",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("term", String(200), nullable=False, unique=True),
+    Column("documents", Integer, nullable=False),
+)
+postings = Table(
+    "search_postings",
+    Base.metadata,
+    # The key orders each term's postings by frequency, so the most frequent come first, and
+    # holds the fact-check's length (copied) so ranking reads one index range per term.
+    Column("term_id", Integer, primary_key=True),
+    Column("frequency", Integer, primary_key=True),
+    Column("length", Integer, primary_key=True),
+    Column("fact_check_id", Integer, primary_key=True),
+    Index("ix_search_postings_fact_check_term", "fact_check_id", "term_id", unique=True),
+    sqlite_with_rowid=False,
+)
+documents = Table(
+    "search_documents",
+    Base.metadata,
+    Column("fact_check_id", Integer, primary_key=True, autoincrement=False),
+    Column("length", Integer, nullable=False),
+)
+totals = Table(
+    "search_totals",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("documents", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    # No indexed fact-check was ever shorter: a bound for ranking (kept on removal, so it
+    # stays a bound).
+    Column("shortest", BigInteger, nullable=False),
+)
 
 
 @dataclass(frozen=True)
-class Match:
-    """One query in both engines' syntax: an FTS5 MATCH expression and websearch_to_tsquery text."""
+class Indexed:
+    """One fact-check as the index holds it: weighted frequency per term, weighted length."""
 
-    fts5: str
-    websearch: str
+    fact_check_id: int
+    frequencies: dict[str, int]
+    length: int
 
 
-def ranked(
-    match: Match, dialect: str, conditions: Sequence[ColumnElement[bool]], cap: int = MAX_RANKED
-) -> Subquery:
-    """(id, score) of the newest `cap` fact-checks that match and meet `conditions`; higher
-    scores are better matches.
+def analyse(check: FactCheck, headline: str | None) -> Indexed:
+    """The fact-check's terms, stemmed in its language."""
+    return analyse_row(check.id, _row(check), headline)
 
-    Ranking every match costs time in proportion to the matches, and a common word matches
-    most of a large collection; ranking only the newest `cap` of them bounds that cost. Up to
-    `cap` matches, the ranking is exact.
-    """
-    if dialect == "postgresql":
-        vector: ColumnElement[Any] = literal_column("fact_checks.search_vector")
-        # The query text goes inline (escaped by SQLAlchemy): as a bound parameter, psycopg's
-        # prepared statements let PostgreSQL switch to a generic plan that cannot know how common
-        # the words are, which measured 4x slower at 100,000 rows (docs/performance.md).
-        text = literal(match.websearch, literal_execute=True)
-        tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), text)
-        newest = (
-            select(FactCheck.id, vector.label("vector"))
-            .where(vector.op("@@")(tsquery), *conditions)
-            .order_by(FactCheck.id.desc())
-            .limit(cap)
-            .subquery()
-        )
-        score = func.ts_rank(newest.c.vector, tsquery)
-        return select(newest.c.id, score.label("score")).subquery("ranked")
-    index = table("fact_check_search", column("rowid"))
-    whole: ColumnElement[Any] = literal_column("fact_check_search")
-    return (
-        select(FactCheck.id, (-func.bm25(whole, *SQLITE_WEIGHTS)).label("score"))
-        .join(index, index.c.rowid == FactCheck.id)
-        .where(whole.op("MATCH")(match.fts5), *conditions)
-        .order_by(index.c.rowid.desc())
-        .limit(cap)
-        .subquery("ranked")
+
+def analyse_row(fact_check_id: int, row: dict[str, Any], headline: str | None) -> Indexed:
+    """The same from a row's column values (a bulk insert has no objects); quoted phrases
+    match adjacent pairs, which are indexed as terms of their own."""
+    lang = search_text.language(row.get("in_language"))
+    fields = {
+        "claim": row.get("claim_reviewed"),
+        "quote": row.get("quote"),
+        "claimant": (row.get("claim_author") or {}).get("name"),
+        "explanation": row.get("rating_explanation"),
+        "headline": headline,
+        "body": row.get("review_body"),
+    }
+    frequencies: Counter[str] = Counter()
+    length = 0
+    for field, text in fields.items():
+        found = search_text.terms(text, lang)
+        weight = WEIGHTS[field]
+        length += weight * len(found)
+        for term in found:
+            frequencies[term] += weight
+        # Pairs do not cross fields, and do not count in the length.
+        for pair in search_text.pairs(found):
+            frequencies[pair] += weight
+    return Indexed(fact_check_id, dict(frequencies), length)
+
+
+def _row(check: FactCheck) -> dict[str, Any]:
+    names = ("in_language", "claim_reviewed", "quote", "claim_author", "rating_explanation")
+    return {name: getattr(check, name) for name in (*names, "review_body")}
+
+
+def refresh(fact_check_id: int) -> None:
+    """In the caller's transaction: the fact-check's current text if it is published; nothing
+    of it otherwise (a draft, retracted, deleted)."""
+    remove(fact_check_id)
+    check = db.session.get(FactCheck, fact_check_id)
+    if check is not None and check.status == PUBLISHED:
+        add([analyse(check, check.article.headline)])
+
+
+def remove(fact_check_id: int) -> None:
+    length = db.session.scalar(
+        select(documents.c.length).where(documents.c.fact_check_id == fact_check_id)
     )
+    if length is None:
+        return
+    held = select(postings.c.term_id).where(postings.c.fact_check_id == fact_check_id)
+    db.session.execute(
+        update(terms_table)
+        .where(terms_table.c.id.in_(held))
+        .values(documents=terms_table.c.documents - 1)
+    )
+    db.session.execute(delete_rows(postings).where(postings.c.fact_check_id == fact_check_id))
+    db.session.execute(delete_rows(documents).where(documents.c.fact_check_id == fact_check_id))
+    _add_totals(-1, -length)
 
 
-def search_published(
-    match: Match | None,
-    offset: int,
-    limit: int,
-    *,
-    language: str | None = None,
-    organization_ids: Sequence[int] | None = None,
-    published_since: datetime | None = None,
-    claimed_since: date | None = None,
-) -> Sequence[FactCheck]:
-    """Published fact-checks matching `match` (best first), else the newest first."""
-    conditions: list[ColumnElement[bool]] = [FactCheck.status == PUBLISHED]
-    if language is not None:
-        lowered = func.lower(FactCheck.in_language)
-        conditions.append(or_(lowered == language, lowered.like(language + "-%")))
-    if organization_ids is not None:
-        conditions.append(FactCheck.organization_id.in_(organization_ids))
-    if published_since is not None and claimed_since is not None:
-        conditions.append(
-            or_(FactCheck.date_published >= published_since, FactCheck.claim_date >= claimed_since)
+def add(indexed: Sequence[Indexed]) -> None:
+    """Add fact-checks that are not in the index yet (one write or a generated batch)."""
+    if not indexed:
+        return
+    counts: Counter[str] = Counter()
+    for one in indexed:
+        counts.update(one.frequencies.keys())
+    ids = _term_ids(counts.keys())
+    db.session.execute(
+        update(terms_table)
+        .where(terms_table.c.id == bindparam("term_id"))
+        .values(documents=terms_table.c.documents + bindparam("added")),
+        [{"term_id": ids[term], "added": n} for term, n in counts.items()],
+        execution_options={"synchronize_session": False},
+    )
+    rows = (
+        (ids[term], one.fact_check_id, frequency, one.length)
+        for one in indexed
+        for term, frequency in one.frequencies.items()
+    )
+    _insert_postings(rows)
+    db.session.execute(
+        insert_rows(documents),
+        [{"fact_check_id": one.fact_check_id, "length": one.length} for one in indexed],
+    )
+    lengths = [one.length for one in indexed]
+    _add_totals(len(indexed), sum(lengths), min(lengths))
+
+
+def _insert_postings(rows: Iterable[tuple[int, int, int, int]]) -> None:
+    """Straight to the driver: a generated batch holds a hundred thousand postings, and
+    SQLAlchemy's per-row parameter handling would take most of the time (COPY on PostgreSQL)."""
+    cursor = db.session.connection().connection.cursor()
+    columns = "search_postings (term_id, fact_check_id, frequency, length)"
+    if _dialect() == "postgresql":
+        with cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # In slices, so a batch never holds all its postings at once.
+    while chunk := list(islice(rows, 50_000)):
+        cursor.executemany(f"INSERT INTO {columns} VALUES (?, ?, ?, ?)", chunk)
+
+
+def _term_ids(wanted: Iterable[str]) -> dict[str, int]:
+    """Ids of these terms, the missing ones created (a concurrent writer may create one too)."""
+    wanted = list(wanted)
+    ids = _lookup(wanted)
+    missing = [term for term in wanted if term not in ids]
+    if missing:
+        make = postgres_insert if _dialect() == "postgresql" else sqlite_insert
+        for chunk in _chunks(missing):
+            statement = make(terms_table).on_conflict_do_nothing(index_elements=["term"])
+            db.session.execute(statement, [{"term": term, "documents": 0} for term in chunk])
+        ids.update(_lookup(missing))
+    return ids
+
+
+def _lookup(wanted: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        rows = db.session.execute(
+            select(terms_table.c.term, terms_table.c.id).where(terms_table.c.term.in_(chunk))
         )
-    statement = select(FactCheck).options(*store.rendering_only())
-    if match is not None:
-        best = ranked(match, store.dialect(), conditions)
-        statement = statement.join(best, best.c.id == FactCheck.id).order_by(
-            best.c.score.desc(), FactCheck.id.desc()
+        found.update({term: term_id for term, term_id in rows})
+    return found
+
+
+def _chunks(items: list[str], size: int = 2000) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _add_totals(count: int, length: int, shortest: int | None = None) -> None:
+    values: dict[str, Any] = {
+        "documents": totals.c.documents + count,
+        "length": totals.c.length + length,
+    }
+    if shortest is not None:
+        values["shortest"] = case(
+            (totals.c.shortest > shortest, literal(shortest)), else_=totals.c.shortest
         )
-    else:
-        statement = statement.where(*conditions).order_by(
-            FactCheck.date_published.desc(), FactCheck.id.desc()
-        )
-    return db.session.scalars(statement.offset(offset).limit(limit)).unique().all()
+    changed = db.session.execute(update(totals).where(totals.c.id == 1).values(**values))
+    if not getattr(changed, "rowcount", 0):
+        first = {"id": 1, "documents": count, "length": length, "shortest": shortest or 0}
+        db.session.execute(insert_rows(totals).values(**first))
+
+
+def fact_checks(ids: Sequence[int]) -> list[FactCheck]:
+    """These fact-checks in this order, loaded for rendering (never the article's full text)."""
+    found = db.session.scalars(
+        select(FactCheck).options(*_rendering()).where(FactCheck.id.in_(list(ids)))
+    ).unique()
+    by_id = {check.id: check for check in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def newest(conditions: Sequence[ColumnElement[bool]], offset: int, limit: int) -> list[FactCheck]:
+    """Published fact-checks meeting `conditions`, the latest published first (no query text)."""
+    statement = (
+        select(FactCheck)
+        .options(*_rendering())
+        .where(FactCheck.status == PUBLISHED, *conditions)
+        .order_by(FactCheck.date_published.desc(), FactCheck.id.desc())
+    )
+    return list(db.session.scalars(statement.offset(offset).limit(limit)).unique())
+
+
+def _rendering() -> tuple[Any, ...]:
+    # store.rendering_only's options; store imports this module, so they are written again here.
+    return (joinedload(FactCheck.article).defer(Article.text),)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name

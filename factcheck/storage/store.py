@@ -2,7 +2,7 @@
 
 A use case that writes runs inside `unit_of_work()`: one transaction, begun for writing and
 committed once, here, the only commit in the service. records.py (bookkeeping rows) and
-search_index.py (full-text queries) query and add through the same session, inside units of work.
+search_index.py (the search index) query and add through the same session, inside units of work.
 """
 
 import logging
@@ -18,7 +18,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from factcheck.problems import Conflict, PreconditionFailed
+from factcheck.storage import search_index
 from factcheck.storage.db import db, writing
+from factcheck.storage.filters import NONE, Filters
 from factcheck.storage.models import (
     PUBLISHED,
     RETRACTED,
@@ -184,6 +186,7 @@ class FactCheckFilter:
     article_id: int | None = None
     status: str | None = None
     url_key: str | None = None
+    narrowed: Filters = NONE
 
 
 def fact_checks(
@@ -199,6 +202,7 @@ def fact_checks(
         query = query.where(FactCheck.status == where.status)
     if where.url_key is not None:
         query = query.where(FactCheck.url_key == where.url_key)
+    query = query.where(*where.narrowed.conditions())
     return _page(query.order_by(FactCheck.id), page, page_size)
 
 
@@ -243,8 +247,8 @@ def bulk_insert_published(
 ) -> None:
     """Insert generated rows in a few statements; each fact-check names its article by index.
 
-    The search index follows through the migration's triggers; the feed gets the new
-    fact-checks in id order. One commit for the batch, then fresh planner statistics.
+    The search index gets them in the same transaction; the feed gets the new fact-checks in
+    id order. One commit for the batch, then fresh planner statistics.
     """
     with unit_of_work():
         article_ids = db.session.scalars(
@@ -255,7 +259,13 @@ def bulk_insert_published(
             {**{k: v for k, v in row.items() if k != "article_index"}, "article_id": article_ids[i]}
             for row, i in ((row, row["article_index"]) for row in fact_checks)
         ]
-        db.session.execute(insert(FactCheck), rows)
+        ids = db.session.scalars(
+            insert(FactCheck).returning(FactCheck.id, sort_by_parameter_order=True), rows
+        ).all()
+        headlines = [articles[row["article_index"]]["headline"] for row in fact_checks]
+        search_index.add(
+            [search_index.analyse_row(*one) for one in zip(ids, rows, headlines, strict=True)]
+        )
         db.session.execute(
             insert(FeedEntry).from_select(
                 ["fact_check_id"],
@@ -263,10 +273,10 @@ def bulk_insert_published(
             )
         )
     if dialect() == "postgresql":
-        # Fresh statistics, so the planner sees how common each word now is (search_index.ranked
-        # relies on it to walk ids backwards for common words); autovacuum would lag a bulk load.
+        # Fresh statistics for the planner; autovacuum would lag a bulk load.
         with unit_of_work():
-            db.session.execute(text("ANALYZE fact_checks"))
+            for table in ("fact_checks", "search_postings", "search_terms"):
+                db.session.execute(text(f"ANALYZE {table}"))
 
 
 def rendering_only() -> tuple[Any, ...]:

@@ -109,9 +109,10 @@ def _handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
-    if status == 422 and messages:
+    # 400 from the routes whose query arguments are all checked (unknown ones included).
+    if status in (400, 422) and messages:
         return problem(
-            422,
+            status,
             "The request does not pass validation; see `errors`.",
             slug="validation-error",
             errors=validation_errors(messages),

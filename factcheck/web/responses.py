@@ -85,8 +85,8 @@ def conditional(resource: Any, etag: str, cache_control: str) -> Any:
     return not_modified(etag, headers) or (resource, headers)
 
 
-def public(resource: Any) -> Any:
-    return resource, {"Cache-Control": PUBLIC}
+def public(resource: Any, headers: Mapping[str, str] | None = None) -> Any:
+    return resource, {**(headers or {}), "Cache-Control": PUBLIC}
 
 
 def written(resource: Article | FactCheck) -> Any:

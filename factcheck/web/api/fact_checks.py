@@ -4,10 +4,9 @@ from typing import Any
 
 from flask.views import MethodView
 
-from factcheck.core import drafting, publishing, reads
+from factcheck.core import drafting, publishing, reads, search
 from factcheck.schemas.claimreview import ClaimReviewPreviewSchema, ClaimReviewSchema
 from factcheck.schemas.fact_checks import (
-    FactCheckListArgsSchema,
     FactCheckPatchSchema,
     FactCheckSchema,
     PublicationSchema,
@@ -16,6 +15,7 @@ from factcheck.schemas.fact_checks import (
     RevisionSchema,
 )
 from factcheck.schemas.fields import PageArgsSchema, for_patch
+from factcheck.schemas.filters import STRICT_QUERY, FactCheckListFilterArgsSchema
 from factcheck.storage.documents import Document
 from factcheck.web import auth, idempotency, responses, writes
 from factcheck.web.api.blueprint import (
@@ -44,13 +44,18 @@ def expected_version(fact_check_id: int) -> int | None:
 @blp.route("/fact-checks")
 class FactCheckCollection(MethodView):
     @blp.doc(security=auth.OPTIONAL_SECURITY)
-    @blp.arguments(FactCheckListArgsSchema, location="query")
+    @blp.arguments(FactCheckListFilterArgsSchema, **STRICT_QUERY)
     @blp.response(200, FactCheckSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """List fact-checks, or find one by its page URL with `?url=`"""
         actor = auth.actor_from_header()
         found = reads.list_fact_checks(
-            actor, args["page"], args["page_size"], status=args.get("status"), url=args.get("url")
+            actor,
+            args["page"],
+            args["page_size"],
+            status=args.get("status"),
+            url=args.get("url"),
+            narrowed=search.filters_of(args),
         )
         return responses.paged(*found, args)
 

@@ -3,10 +3,12 @@
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import request
 from flask.views import MethodView
 
-from factcheck.core import feed
+from factcheck.core import feed, search
 from factcheck.schemas.discovery import DataFeedSchema, FeedArgsSchema
+from factcheck.schemas.filters import STRICT_QUERY
 from factcheck.web import responses
 from factcheck.web.api.blueprint import ApiBlueprint
 
@@ -15,13 +17,16 @@ blp = ApiBlueprint("feed", __name__, "A DataFeed of published ClaimReviews, for 
 
 @blp.route("/feed")
 class Feed(MethodView):
-    @blp.arguments(FeedArgsSchema, location="query")
+    @blp.arguments(FeedArgsSchema, **STRICT_QUERY)
     @blp.response(200, DataFeedSchema, content_type="application/ld+json")
     def get(self, args: dict[str, Any]) -> Any:
         """schema.org DataFeed of published and retracted ClaimReviews, in change order"""
-        document, cursor, full = feed.page(args.get("since"), args["page_size"])
+        narrowed = search.filters_of(args)
+        document, cursor, full = feed.page(args.get("since"), args["page_size"], narrowed)
         response = responses.document(document)
         if full:
-            query = urlencode({"since": cursor, "pageSize": args["page_size"]})
+            # The next page keeps the filters: every argument but the cursor, as it was sent.
+            kept = {k: v for k, v in request.args.items() if k != "since"}
+            query = urlencode({**kept, "since": cursor, "pageSize": args["page_size"]})
             response.headers["Link"] = f'<{responses.site_url_of_route()}?{query}>; rel="next"'
         return response

@@ -1,7 +1,7 @@
 """webhook subscriptions, the outbox of events and their deliveries
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 
 An event row is written in the transaction of the change it tells about; a delivery row per
 subscription is the worker's to-do list and, once tried, its log.
@@ -10,8 +10,8 @@ subscription is the worker's to-do list and, once tried, its log.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
