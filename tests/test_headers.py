@@ -129,7 +129,7 @@ def test_public_documents_stay_shareable(
         ("DELETE", "/api/v1/feed", {}, 405),
         ("POST", "/api/v1/articles", {"data": b"x" * (1024 * 1024 + 1)}, 413),
         ("POST", "/api/v1/articles", {"json": {"headline": 1}}, 422),
-        ("GET", "/api/v1/claims:search?pageSize=0", {}, 422),
+        ("GET", "/api/v1/claims:search?pageSize=0", {}, 400),
         ("PATCH", "/api/v1/articles/1", {"json": {}}, 428),
     ],
 )
