@@ -302,32 +302,26 @@ def redis_schedule(redis: RedisServer, stop: threading.Event) -> None:
         redis.start()
 
 
-def history(port: int, auth: dict[str, str], target: int) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
+def every_page(port: int, auth: dict[str, str], path: str) -> list[dict[str, Any]]:
+    """All items of a paged list, following pages until X-Total-Count is reached."""
+    items: list[dict[str, Any]] = []
     page = 1
     while True:
-        path = f"/api/v1/fact-checks/{target}/revisions?page={page}&pageSize=100"
-        answer = call(port, "GET", path, auth, timeout=30)
+        answer = call(port, "GET", f"{path}?page={page}&pageSize=100", auth, timeout=30)
         assert answer.status == 200, answer.body
         batch = answer.json()
-        entries.extend(batch)
-        if len(entries) >= int(answer.headers["X-Total-Count"]) or not batch:
-            return entries
+        items.extend(batch)
+        if len(items) >= int(answer.headers["X-Total-Count"]) or not batch:
+            return items
         page += 1
+
+
+def history(port: int, auth: dict[str, str], target: int) -> list[dict[str, Any]]:
+    return every_page(port, auth, f"/api/v1/fact-checks/{target}/revisions")
 
 
 def fact_checks_of(port: int, auth: dict[str, str], article_id: int) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        path = f"/api/v1/articles/{article_id}/fact-checks?page={page}&pageSize=100"
-        answer = call(port, "GET", path, auth, timeout=30)
-        assert answer.status == 200, answer.body
-        batch = answer.json()
-        found.extend(batch)
-        if len(found) >= int(answer.headers["X-Total-Count"]) or not batch:
-            return found
-        page += 1
+    return every_page(port, auth, f"/api/v1/articles/{article_id}/fact-checks")
 
 
 def test_what_clients_were_told_is_the_history(
