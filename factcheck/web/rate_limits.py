@@ -68,7 +68,7 @@ class OneTripRedisStorage(RedisStorage):
 
     def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri.removeprefix(ONE_TRIP), **options)
-        self.lua_hit_and_window = self.get_connection().register_script(HIT_AND_WINDOW)
+        self.lua_hit_and_window = self.get_connection().register_script(HIT_AND_WINDOW.encode())
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         full_key = self.prefixed_key(key)
