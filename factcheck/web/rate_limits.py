@@ -25,6 +25,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from werkzeug.datastructures import Headers
 
 from factcheck.problems import Problem
 from factcheck.storage import cache
@@ -261,16 +262,23 @@ def _add_headers(limiter: Limiter, response: Response) -> Response:
         return response
     try:
         reset_at, remaining = current.window
-        reset_in = max(0, math.ceil(reset_at - time.time()))
     except Exception as error:  # a storage failure must not fail the response
         log.warning("rate limit headers skipped: %s", error)
         return response
-    response.headers["RateLimit-Limit"] = str(current.limit.amount)
-    response.headers["RateLimit-Remaining"] = str(remaining)
-    response.headers["RateLimit-Reset"] = str(reset_in)
-    if response.status_code == 429:
-        response.headers["Retry-After"] = str(max(1, reset_in))
+    add_headers(response.headers, response.status_code, current.limit.amount, remaining, reset_at)
     return response
+
+
+def add_headers(
+    headers: Headers, status: int, amount: int, remaining: int, reset_at: float
+) -> None:
+    """The RateLimit-* headers of a window (and Retry-After on a 429); the fast lane's too."""
+    reset_in = max(0, math.ceil(reset_at - time.time()))
+    headers["RateLimit-Limit"] = str(amount)
+    headers["RateLimit-Remaining"] = str(remaining)
+    headers["RateLimit-Reset"] = str(reset_in)
+    if status == 429:
+        headers["Retry-After"] = str(max(1, reset_in))
 
 
 def _too_many_requests(error: RateLimitExceeded) -> Response:
