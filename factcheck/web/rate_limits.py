@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, Response, g, has_app_context, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -134,6 +134,8 @@ def init_app(app: Flask, blueprints: Sequence[Blueprint]) -> Limiter:
 
     app.extensions[EXTENSION] = state = {
         "limiter": limiter,
+        # In the order Flask-Limiter checks them; the first one names the headers.
+        "reads": sorted(parse_many(config["RATE_LIMIT_READS"])),
         "failures": parse_many(config["RATE_LIMIT_AUTH_FAILURES"]),
         "keyed": frozenset(blueprint.name for blueprint in blueprints),
         "namespaced": not redis_url,
@@ -153,6 +155,49 @@ def init_app(app: Flask, blueprints: Sequence[Blueprint]) -> Limiter:
 
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
     return limiter
+
+
+class ReadWindow(NamedTuple):
+    """The window of the budget a read was counted against, for its headers."""
+
+    amount: int
+    remaining: int
+    reset_at: float
+
+
+# The fast lane's "no limit applies" (limits off) and "let the normal path answer".
+UNLIMITED = ReadWindow(0, 0, 0.0)
+
+
+def count_public_read(app: Flask, address: str) -> ReadWindow | None:
+    """For the fast lane (in an app context, no request): count a public read from `address`
+    against the reads budget, exactly as Flask-Limiter does for the LIMITED blueprints' GETs
+    (same limits, in the same order, under the same keys, in the same storage or its memory
+    fallback), in one round trip. UNLIMITED when limits are off; None when the read is over
+    budget or the storage failed: the normal path then answers (a 429, or the fallback), and
+    counts the read once more, which changes no decision (the budget is spent either way)."""
+    state = app.extensions[EXTENSION]
+    limiter: Limiter = state["limiter"]
+    if not limiter.enabled:
+        return UNLIMITED
+    # Counting in memory since Redis failed: Flask-Limiter's own hook tries Redis again from
+    # time to time, and only the normal path runs it.
+    if getattr(limiter, "_storage_dead", False):
+        return None
+    forget_windows()
+    try:
+        _prefix_with_namespace(state)
+        strategy = limiter.limiter
+        for item in state["reads"]:
+            if not strategy.hit(item, address, "reads"):
+                return None
+        first: RateLimitItem = state["reads"][0]
+        reset_at, remaining = strategy.get_window_stats(first, address, "reads")
+    except Exception:  # the normal path falls back to memory, as Flask-Limiter does
+        return None
+    finally:
+        forget_windows()
+    return ReadWindow(first.amount, remaining, reset_at)
 
 
 def _redis_options(redis_prefix: str) -> Any:
