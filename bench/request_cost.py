@@ -163,6 +163,9 @@ def main() -> None:
     try:
         results = measure(args, url, redis_server.url, fact_check_id)
     finally:
+        from factcheck import logs
+
+        logs.flush()
         sys.stdout = real_stdout
         redis_server.stop()
     for line in results:
@@ -223,7 +226,7 @@ def measure(args: Any, url: str, redis_url: str, fact_check_id: int) -> list[str
 
 def hook_costs(app: Any, environ: dict[str, Any], count: int) -> list[str]:
     """CPU per request of each hook, on the normal path: the fast lane, if any, is skipped."""
-    app.config["FAST_LANE"] = False
+    app.extensions["factcheck.fast_lane"].enabled = False
     timer = HookTimer()
     timer.install(app)
     cpu_per_request(app, environ, 200)

@@ -10,6 +10,7 @@ from flask import Flask
 
 from factcheck import logs
 from factcheck.storage.db import db
+from factcheck.web import read_budget
 
 from .conftest import create_article, create_fact_check, make_app, new_organization, publish
 from .redis_server import RedisServer
@@ -206,3 +207,58 @@ def test_with_redis_down_reads_go_the_normal_way(
         doomed.stop()
         with built.app.app_context():
             db.engine.dispose()
+
+
+def test_fast_reads_are_counted_in_process_and_added_to_redis_in_one_trip(
+    app: Flask,
+    paths: dict[str, str],
+    database_url: str,
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No background sync during the test: it is called below, once.
+    monkeypatch.setattr(read_budget, "SYNC_EVERY", 3600.0)
+    limited = Lane(
+        make_app(
+            database_url, redis_server.url, RATE_LIMIT_ENABLED=True, RATE_LIMIT_READS="50/minute"
+        )
+    )
+    path = paths["claimreview"]
+    try:
+        first = limited.get(path, fast=False, environ_base=address(20))
+        assert first.headers["RateLimit-Remaining"] == "49"  # the window is known from here
+        before = client_commands(redis_server)
+        remaining = [
+            limited.get(path, True, environ_base=address(20)).headers["RateLimit-Remaining"]
+            for _ in range(10)
+        ]
+        assert remaining == [str(left) for left in range(48, 38, -1)]
+        assert client_commands(redis_server) == before, "fast reads went to Redis"
+
+        storage = limited.app.extensions["factcheck.rate_limits"]["limiter"].storage
+        storage.budget.sync()
+        after = client_commands(redis_server)
+        assert after["evalsha"] - before["evalsha"] == 1
+        (key,) = redis_server.client().keys("*limits*192.0.2.20*")
+        assert redis_server.client().get(key) == b"11"
+        # The normal path counts on from there, and so does the fast lane.
+        assert (
+            limited.get(path, False, environ_base=address(20)).headers["RateLimit-Remaining"]
+            == "38"
+        )
+        assert (
+            limited.get(path, True, environ_base=address(20)).headers["RateLimit-Remaining"] == "37"
+        )
+    finally:
+        with limited.app.app_context():
+            db.engine.dispose()
+
+
+def client_commands(redis_server: RedisServer) -> dict[str, int]:
+    """Calls of what the limiter could send (it only sends EVALSHA); the cache's GETs of the
+    document, until its in-process copy is live, are not the limiter's."""
+    stats = redis_server.client().info("commandstats")
+    return {
+        name: int(stats.get(f"cmdstat_{name}", {"calls": 0})["calls"])
+        for name in ("evalsha", "eval", "ttl", "pttl", "incrby")
+    }

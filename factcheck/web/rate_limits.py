@@ -30,7 +30,7 @@ from werkzeug.datastructures import Headers
 from factcheck.problems import Problem
 from factcheck.storage import cache
 from factcheck.storage.cache import SOCKET_TIMEOUT
-from factcheck.web import auth
+from factcheck.web import auth, read_budget
 from factcheck.web.api import feed, search
 from factcheck.web.errors import problem
 from factcheck.web.pages import views as pages
@@ -70,14 +70,35 @@ class OneTripRedisStorage(RedisStorage):
     def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri.removeprefix(ONE_TRIP), **options)
         self.lua_hit_and_window = self.get_connection().register_script(HIT_AND_WINDOW.encode())
+        self.budget = read_budget.ReadBudget(self)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         full_key = self.prefixed_key(key)
-        count, ttl_ms = self.lua_hit_and_window([full_key], [expiry, amount])
+        # This process's fast-lane reads of the counter go with it, so the answer counts them.
+        pending = self.budget.take(full_key)
+        try:
+            count, ttl_ms = self.lua_hit_and_window([full_key], [expiry, amount + pending])
+        except Exception:
+            self.budget.give_back(full_key, pending)
+            raise
+        expires_at = time.time() + max(int(ttl_ms), 0) / 1000
+        self.budget.seen(full_key, int(count), expires_at, expiry)
         if has_app_context():
             windows = g.setdefault("rate_limit_windows", {})
-            windows[full_key] = (int(count), time.time() + max(int(ttl_ms), 0) / 1000)
+            windows[full_key] = (int(count), expires_at)
         return int(count)
+
+    def add_counts(self, counts: list[tuple[str, int, int]]) -> list[tuple[int, float]]:
+        """Add (prefixed key, amount, window seconds) to each counter in one round trip: each
+        counter's count and window end afterwards (read_budget's sync)."""
+        client: Any = self.get_connection()
+        pipeline = client.pipeline(transaction=False)
+        for key, amount, expiry in counts:
+            self.lua_hit_and_window([key], [expiry, amount], client=pipeline)
+        now = time.time()
+        return [
+            (int(count), now + max(int(ttl_ms), 0) / 1000) for count, ttl_ms in pipeline.execute()
+        ]
 
     def _seen(self, key: str) -> tuple[int, float] | None:
         if not has_app_context():
@@ -187,17 +208,30 @@ def count_public_read(app: Flask, address: str) -> ReadWindow | None:
     forget_windows()
     try:
         _prefix_with_namespace(state)
+        storage = limiter.storage
+        one_trip = storage if isinstance(storage, OneTripRedisStorage) else None
         strategy = limiter.limiter
+        windows = []
+        item: RateLimitItem
         for item in state["reads"]:
-            if not strategy.hit(item, address, "reads"):
-                return None
-        first: RateLimitItem = state["reads"][0]
-        reset_at, remaining = strategy.get_window_stats(first, address, "reads")
+            # In process while this process knows the window (read_budget), else in Redis.
+            key = item.key_for(address, "reads")
+            local = one_trip.budget.hit(one_trip.prefixed_key(key)) if one_trip else None
+            if local is None:
+                if not strategy.hit(item, address, "reads"):
+                    return None
+                reset_at, remaining = strategy.get_window_stats(item, address, "reads")
+            else:
+                count, reset_at = local
+                if count > item.amount:
+                    return None
+                remaining = item.amount - count
+            windows.append(ReadWindow(item.amount, remaining, reset_at))
     except Exception:  # the normal path falls back to memory, as Flask-Limiter does
         return None
     finally:
         forget_windows()
-    return ReadWindow(first.amount, remaining, reset_at)
+    return windows[0]
 
 
 def _redis_options(redis_prefix: str) -> Any:
