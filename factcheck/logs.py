@@ -61,22 +61,37 @@ class LineWriter:
     first writes (so a server that forks after loading the app writes from each worker)."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._pid = 0
         self._lock = threading.Lock()
+        # Held while a batch is taken and written, so that lines keep their order.
+        self._writing = threading.Lock()
 
     def write(self, line: str) -> None:
         if self._pid != os.getpid():
             self._start()
         self._queue.put(line)
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until every line handed over so far is written (tests, and at exit)."""
+    def flush(self) -> None:
+        """Write every line handed over so far, now, in the calling thread (tests, and exit)."""
         if self._pid != os.getpid():
-            return
-        done = threading.Event()
-        self._queue.put(done)
-        done.wait(timeout)
+            return  # nothing written in this process yet (a fork's copy is its parent's)
+        with self._writing:
+            batch: list[str] = []
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if not batch:
+                return
+            # sys.stdout as it is now, like _StdoutHandler: pytest's capture sees the lines too.
+            stream = sys.stdout
+            try:
+                stream.write("\n".join(batch) + "\n")
+                stream.flush()
+            except (OSError, ValueError):
+                pass  # stdout closed (at exit) or gone: nowhere left to write
 
     def _start(self) -> None:
         with self._lock:
@@ -91,34 +106,9 @@ class LineWriter:
         # Wakes every WRITE_EVERY seconds and writes what came meanwhile in one go, rather than
         # waiting on the queue: a put then never has a sleeping thread to wake (a futex call
         # and a switch of the GIL per line), and a busy second costs a few writes, not one each.
-        lines = self._queue
         while True:
             time.sleep(WRITE_EVERY)
-            batch: list[str] = []
-            while True:
-                try:
-                    item = lines.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(item, threading.Event):
-                    self._write(batch)
-                    batch = []
-                    item.set()
-                else:
-                    batch.append(item)
-            self._write(batch)
-
-    @staticmethod
-    def _write(batch: list[str]) -> None:
-        if not batch:
-            return
-        # sys.stdout as it is now, like _StdoutHandler: pytest's capture sees the lines too.
-        stream = sys.stdout
-        try:
-            stream.write("\n".join(batch) + "\n")
-            stream.flush()
-        except (OSError, ValueError):
-            pass  # stdout closed (at exit) or gone: nowhere left to write
+            self.flush()
 
 
 LINES = LineWriter()
