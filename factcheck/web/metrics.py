@@ -34,6 +34,8 @@ FLUSH_EVERY = 1.0
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 UPPER_BOUNDS = (*BUCKETS, float("inf"))
 CACHE_EVENTS = ("hits", "misses", "errors", "skipped", "local_hits")
+# Read once, like prometheus_client, which picks its value store when it is imported.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 class Tally:
@@ -124,9 +126,6 @@ class Tally:
         tally = weakref.ref(self)
         threading.Thread(target=_flush_every, args=(tally,), name="metrics", daemon=True).start()
         atexit.register(_flush_at_exit, tally)
-
-
-MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 def _flush_every(tally: "weakref.ref[Tally]") -> None:
