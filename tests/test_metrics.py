@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from factcheck.storage.db import db
+from factcheck.web import metrics
 
 from .conftest import make_app
 from .gunicorn_server import GunicornServer
@@ -130,6 +131,13 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[GunicornServer]:
     server.stop()
 
 
+def served(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The app's request lines for /healthz (each names the worker's pid)."""
+    return [
+        line for line in lines if line.get("event") == "request" and line["route"] == "/healthz"
+    ]
+
+
 def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> None:
     sent = 0
     pids: set[int] = set()
@@ -145,29 +153,28 @@ def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> 
         for thread in threads:
             thread.join()
         sent += len(threads)
-        pids = {
-            line["pid"]
-            for line in two_workers.log_lines()
-            if line.get("event") == "access" and line["path"] == "/healthz"
-        }
+        pids = {line["pid"] for line in served(two_workers.log_lines())}
     assert len(pids) == 2, "every request went to one worker"
 
-    for _ in range(12):
+    def healthz_count() -> float:
         response = two_workers.request("GET", "/metrics")
         assert response.status == 200
         scraped = samples(response.body.decode())
-        # Each scrape, whichever worker answers it, sees every worker's requests (and the probe
-        # requests gunicorn_server made while waiting for the start).
-        counted = value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200")
-        assert counted >= sent
+        return value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200")
 
-    def served(lines: list[dict[str, Any]]) -> int:
-        return sum(
-            1 for line in lines if line.get("event") == "access" and line["path"] == "/healthz"
-        )
-
-    # Access lines are written after the response is sent: wait until the count is reached.
-    assert counted == served(two_workers.wait_for_log(lambda lines: served(lines) >= counted))
+    # The scraped worker counts its own requests at once, the other's within FLUSH_EVERY: wait
+    # for them (bounded), then every scrape, whichever worker answers it, sees them all (and the
+    # probe requests gunicorn_server made while waiting for the start).
+    deadline = time.monotonic() + 20 * metrics.FLUSH_EVERY
+    while healthz_count() < sent and time.monotonic() < deadline:
+        time.sleep(metrics.FLUSH_EVERY / 10)
+    counts = [healthz_count() for _ in range(12)]
+    assert min(counts) >= sent, counts
+    counted = counts[-1]
+    # Request lines are written after the response is sent: wait until the count is reached.
+    assert counted == len(
+        served(two_workers.wait_for_log(lambda lines: len(served(lines)) >= counted))
+    )
 
 
 def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_path: Path) -> None:
