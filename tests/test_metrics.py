@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import threading
@@ -14,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from factcheck.storage.db import db
 
 from .conftest import make_app
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 DURATION = "factcheck_http_request_duration_seconds"
@@ -116,12 +117,12 @@ def test_each_app_counts_its_own_requests(database_url: str, client: FlaskClient
     assert value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200") == 4
 
 
-# --- under gunicorn, several workers ----------------------------------------------------------
+# --- under the production server, several workers -------------------------------------------
 
 
 @pytest.fixture
-def two_workers(database_url: str, tmp_path: Path) -> Iterator[GunicornServer]:
-    server = GunicornServer(
+def two_workers(database_url: str, tmp_path: Path) -> Iterator[ProductionServer]:
+    server = ProductionServer(
         {"DATABASE_URL": database_url, "REDIS_URL": "", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
         workers=2,
     )
@@ -130,7 +131,9 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[GunicornServer]:
     server.stop()
 
 
-def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> None:
+def test_metrics_add_up_across_the_servers_workers(
+    two_workers: ProductionServer, tmp_path: Path
+) -> None:
     sent = 0
     pids: set[int] = set()
     # Requests on fresh connections land on whichever worker accepts first; go on until both
@@ -145,11 +148,7 @@ def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> 
         for thread in threads:
             thread.join()
         sent += len(threads)
-        pids = {
-            line["pid"]
-            for line in two_workers.log_lines()
-            if line.get("event") == "access" and line["path"] == "/healthz"
-        }
+        pids = {pid for pid, count in healthz_served_per_worker(tmp_path).items() if count}
     assert len(pids) == 2, "every request went to one worker"
 
     for _ in range(12):
@@ -157,20 +156,37 @@ def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> 
         assert response.status == 200
         scraped = samples(response.body.decode())
         # Each scrape, whichever worker answers it, sees every worker's requests (and the probe
-        # requests gunicorn_server made while waiting for the start).
+        # requests production_server made while waiting for the start).
         counted = value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200")
         assert counted >= sent
 
     def served(lines: list[dict[str, Any]]) -> int:
         return sum(
-            1 for line in lines if line.get("event") == "access" and line["path"] == "/healthz"
+            1 for line in lines if line.get("event") == "request" and line["route"] == "/healthz"
         )
 
-    # Access lines are written after the response is sent: wait until the count is reached.
+    # The app's line may be written after the response is sent: wait until the count is reached.
     assert counted == served(two_workers.wait_for_log(lambda lines: served(lines) >= counted))
 
 
-def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_path: Path) -> None:
+def healthz_served_per_worker(metrics_dir: Path) -> dict[int, float]:
+    """Requests to /healthz each worker observed, read from its own histogram file (the app's
+    log lines carry no pid; these files are what a scrape adds up)."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    served: dict[int, float] = {}
+    for path in metrics_dir.glob("histogram_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        served[pid] = sum(
+            count
+            for key, count, *_ in MmapedDict.read_all_values_from_file(str(path))
+            if json.loads(key)[1] == DURATION + "_bucket"
+            and json.loads(key)[2].get("route") == "/healthz"
+        )
+    return served
+
+
+def test_a_dead_workers_gauges_stop_counting(two_workers: ProductionServer, tmp_path: Path) -> None:
     def capacity() -> float:
         scraped = samples(two_workers.request("GET", "/metrics").body.decode())
         return value(scraped, "factcheck_db_pool_capacity")
@@ -181,7 +197,8 @@ def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_pa
     assert per_worker >= 1
     os.kill(workers[0], signal.SIGKILL)
     wait_for_workers(two_workers.process.pid, tmp_path, count=2, replacing=workers)
-    # gunicorn's child_exit hook dropped the dead worker's share: two live workers, two shares.
+    # The worker that replaced it dropped the dead one's share (serve.py): two live workers,
+    # two shares.
     assert {capacity() for _ in range(6)} == {per_worker * 2}
 
 
@@ -201,7 +218,7 @@ def wait_for_workers(
 
 
 def worker_pids(pid: int) -> list[int]:
-    """The worker pids of a gunicorn master, from /proc (Linux)."""
+    """The worker pids of the server's main process, from /proc (Linux)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(child) for child in children]
 

@@ -11,7 +11,7 @@ The convention (README, "Using it"):
 - Every route of the service, with each of its methods, is reached by some example.
 A failure names the README line, the command, and what it printed.
 
-The server is gunicorn with gunicorn.conf.py (tests/gunicorn_server.py) with the production
+The server is granian started by serve.py (tests/production_server.py) with the production
 defaults, rate limits included, Redis from the session's redis-server, and a fresh SQLite
 database migrated and seeded with the venv's `flask db upgrade` and `flask seed`, as `make run`
 does. `.venv/bin/flask` commands in the README act on the same database and Redis (DATABASE_URL,
@@ -37,7 +37,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from factcheck import create_app, settings
 
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,7 +204,7 @@ def readme_server(tmp_path: Path, redis_server: RedisServer) -> Any:
             [str(FLASK), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, f"flask {' '.join(command)}: {done.stderr[-3000:]}"
-    server = GunicornServer(env)
+    server = ProductionServer(env)
     server.env["SITE_URL"] = env["SITE_URL"] = f"http://127.0.0.1:{server.port}"
     server.start()
     try:
@@ -214,7 +214,7 @@ def readme_server(tmp_path: Path, redis_server: RedisServer) -> Any:
 
 
 def test_the_readme_examples_answer_as_it_says(
-    readme_server: tuple[GunicornServer, dict[str, str]], tmp_path: Path
+    readme_server: tuple[ProductionServer, dict[str, str]], tmp_path: Path
 ) -> None:
     server, env = readme_server
     base = env["SITE_URL"]

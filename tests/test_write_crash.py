@@ -1,4 +1,4 @@
-"""A gunicorn worker SIGKILLed between a write's commit and its answer (SPEC §4, Idempotency): the
+"""A server worker SIGKILLed between a write's commit and its answer (SPEC §4, Idempotency): the
 retry with the same Idempotency-Key gets the whole first answer, and nothing exists twice.
 
 The kill is web/faults.py's, enabled by FAULT_KILL_AFTER_COMMIT for this server only; it strikes
@@ -20,17 +20,17 @@ from .conftest import (
     FACT_CHECK,
     key_of_new_organization,
 )
-from .gunicorn_server import GunicornServer, Response
+from .production_server import ProductionServer, Response
 from .redis_server import RedisServer
 
 
 @pytest.fixture
 def server(
     own_database: str, redis_server: RedisServer
-) -> Iterator[tuple[GunicornServer, dict[str, str]]]:
+) -> Iterator[tuple[ProductionServer, dict[str, str]]]:
     redis_server.client().flushdb()
     auth = key_of_new_organization(own_database)
-    running = GunicornServer(
+    running = ProductionServer(
         {
             "DATABASE_URL": own_database,
             "REDIS_URL": redis_server.url,
@@ -38,7 +38,10 @@ def server(
             "RATE_LIMIT_ENABLED": "off",
             "FAULT_KILL_AFTER_COMMIT": "on",
             "FAULT_INJECTION_ALLOWED": "on",
-        }
+        },
+        # granian's workers each listen (SO_REUSEPORT): while the one that died is respawned, the
+        # other answers the retry. A lone worker's port refuses connections until it is back.
+        workers=2,
     )
     running.start()
     yield running, auth
@@ -46,7 +49,7 @@ def server(
 
 
 def killed(
-    server: GunicornServer, method: str, path: str, headers: dict[str, str], body: Any
+    server: ProductionServer, method: str, path: str, headers: dict[str, str], body: Any
 ) -> None:
     """Send the request with the fault header; the worker must die before answering."""
     try:
@@ -57,7 +60,7 @@ def killed(
 
 
 def retried(
-    server: GunicornServer, method: str, path: str, headers: dict[str, str], body: Any
+    server: ProductionServer, method: str, path: str, headers: dict[str, str], body: Any
 ) -> Response:
     """The client's retry after a lost answer: the same request, the same key, no fault."""
     first = server.request(method, path, headers, body)
@@ -72,7 +75,7 @@ def retried(
 
 
 def test_a_create_killed_after_its_commit_is_answered_once_by_the_retry(
-    server: tuple[GunicornServer, dict[str, str]],
+    server: tuple[ProductionServer, dict[str, str]],
 ) -> None:
     running, auth = server
     article = running.request("POST", "/api/v1/articles", auth, ARTICLE)
@@ -92,7 +95,7 @@ def test_a_create_killed_after_its_commit_is_answered_once_by_the_retry(
 
 
 def test_a_publish_killed_after_its_commit_is_answered_once_by_the_retry(
-    server: tuple[GunicornServer, dict[str, str]],
+    server: tuple[ProductionServer, dict[str, str]],
 ) -> None:
     running, auth = server
     article = running.request("POST", "/api/v1/articles", auth, ARTICLE).json()

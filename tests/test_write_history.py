@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from .conftest import ARTICLE, FACT_CHECK, key_of_new_organization
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 THREADS = int(os.environ.get("HISTORY_THREADS", "8"))
@@ -126,13 +126,12 @@ def chaotic_redis() -> Iterator[RedisServer]:
 @pytest.fixture
 def served(own_database: str, chaotic_redis: RedisServer) -> Iterator[tuple[int, dict[str, str]]]:
     auth = key_of_new_organization(own_database)
-    server = GunicornServer(
+    server = ProductionServer(
         {
             "DATABASE_URL": own_database,
             "REDIS_URL": chaotic_redis.url,
             "SITE_URL": "http://factcheck.test",
             "RATE_LIMIT_ENABLED": "off",
-            "ACCESS_LOG": "off",
             "LOG_LEVEL": "WARNING",
         },
         workers=3,
