@@ -29,7 +29,11 @@ class Response:
 
 
 class ProductionServer:
-    def __init__(self, env: dict[str, str], workers: int = 1) -> None:
+    def __init__(
+        self, env: dict[str, str], workers: int = 1, target: tuple[str, Path] | None = None
+    ) -> None:
+        # serve.py's arguments: another WSGI app (module:attribute, its directory) than app:app.
+        self.arguments = [target[0], str(target[1])] if target else []
         self.port = free_port()
         self.env = {
             key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"
@@ -49,7 +53,7 @@ class ProductionServer:
     def start(self, timeout: float = 60) -> None:
         with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "serve.py")],
+                [sys.executable, str(ROOT / "serve.py"), *self.arguments],
                 cwd=ROOT,
                 env=self.env,
                 stdout=stdout,

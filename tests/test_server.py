@@ -1,6 +1,11 @@
 """granian started by serve.py, as `make serve` runs it: proxy headers and log lines."""
 
+import http.client
+import signal
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +91,39 @@ def test_no_key_reaches_the_servers_output(server: ProductionServer) -> None:
     assert len(request_lines(logged)) == 3
     output = server.stdout() + server.stderr()
     assert "S3cretPart" not in output
+
+
+def test_sigterm_lets_the_request_in_flight_finish_and_takes_no_new_one(tmp_path: Path) -> None:
+    release, started = tmp_path / "release", tmp_path / "started"
+    server = ProductionServer(
+        {"SLOW_APP_RELEASE": str(release), "SLOW_APP_STARTED": str(started)},
+        target=("slow_wsgi_app:app", Path(__file__).parent),
+    )
+    server.start()
+    answers: list[Any] = []
+    in_flight = threading.Thread(target=lambda: answers.append(server.request("GET", "/slow")))
+    in_flight.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started.exists(), "the slow request never reached the app"
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)
+        # Once the server has stopped accepting, a new connection is refused; the one in flight
+        # is still open and its request still held.
+        deadline = time.monotonic() + 30
+        refused = False
+        while not refused and time.monotonic() < deadline:
+            try:
+                server.request("GET", "/healthz")
+                time.sleep(0.05)
+            except (ConnectionError, http.client.HTTPException):
+                refused = True
+        assert refused, "the server still took new connections after SIGTERM"
+        assert not answers
+    finally:
+        release.touch()
+        in_flight.join(30)
+        server.stop()
+    assert [(answer.status, answer.body) for answer in answers] == [(200, b"finished")]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from .conftest import ARTICLE, FACT_CHECK, key_of_new_organization
 from .production_server import ProductionServer
@@ -49,7 +50,7 @@ class Unknown(Exception):
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Headers  # case-insensitive: granian sends names in lower case
     body: bytes
 
     def json(self) -> Any:
@@ -73,7 +74,7 @@ def call(
             sent["Content-Type"] = "application/json"
         connection.request(method, path, body=payload, headers=sent)
         answer = connection.getresponse()
-        return Answer(answer.status, dict(answer.getheaders()), answer.read())
+        return Answer(answer.status, Headers(answer.getheaders()), answer.read())
     except (OSError, http.client.HTTPException) as error:
         raise Unknown(repr(error)) from error
     finally:
