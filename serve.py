@@ -114,7 +114,7 @@ def log_config(level: str) -> dict[str, Any]:
 
 def build_server(target: str = "app:app", working_dir: Path = ROOT) -> Any:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
@@ -137,7 +137,7 @@ def build_server(target: str = "app:app", working_dir: Path = ROOT) -> Any:
         **address,
         interface=Interfaces.WSGI,
         # HTTP/1.1 only, as gunicorn served: the proxy in front speaks HTTP/1.1 to the app.
-        http="1",
+        http=HTTPModes.http1,
         websockets=False,
         workers=server["WEB_CONCURRENCY"],
         blocking_threads=server["SERVER_THREADS"],

@@ -312,9 +312,9 @@ def run_pairs(case: Case, product: Server, baseline: Server, options: argparse.N
             case.reruns += 1
             print(f"  {case.name}: pair {number} rerun, others used {others.share:.0%} of a core")
             continue
-        for side in figures.values():
-            if side.get("refused"):
-                raise RuntimeError(f"{case.name}: {side['refused']:.0f} answers refused")
+        for run in figures.values():
+            if run.get("refused"):
+                raise RuntimeError(f"{case.name}: {run['refused']:.0f} answers refused")
         case.pairs.append(figures)
 
 
