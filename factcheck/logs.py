@@ -34,7 +34,7 @@ REDACTED = "[redacted]"
 
 class _StdoutHandler(logging.StreamHandler[Any]):
     """Writes to sys.stdout as it is at each line (like logging's lastResort does for stderr),
-    so pytest's capture and gunicorn's redirection both see the lines."""
+    so pytest's capture and the server's redirection both see the lines."""
 
     @property
     def stream(self) -> Any:

@@ -156,7 +156,7 @@ def test_hsts_only_over_https(app: Flask, client: FlaskClient) -> None:
     assert "Strict-Transport-Security" not in (
         client.get("/healthz", base_url="https://factcheck.test").headers
     )
-    # Through gunicorn, behind a trusted proxy or not: tests/test_server.py.
+    # Through the production server, behind a trusted proxy or not: tests/test_server.py.
 
 
 @pytest.mark.parametrize(

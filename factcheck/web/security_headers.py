@@ -9,7 +9,7 @@
   not answered with a public document: what one organization sees must not stay in a shared
   browser's disk cache or a proxy.
 - `Strict-Transport-Security` when the request came over https: directly, or through a proxy the
-  server trusts with `X-Forwarded-Proto` (gunicorn's `forwarded_allow_ips`, FORWARDED_ALLOW_IPS);
+  server trusts with `X-Forwarded-Proto` (serve.py, FORWARDED_ALLOW_IPS);
   its max-age is HSTS_MAX_AGE, `0` sends none.
 """
 
