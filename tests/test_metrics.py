@@ -177,7 +177,6 @@ def test_metrics_add_up_across_the_servers_workers(two_workers: ProductionServer
     )
 
 
-
 def test_a_dead_workers_gauges_stop_counting(two_workers: ProductionServer, tmp_path: Path) -> None:
     def capacity() -> float:
         scraped = samples(two_workers.request("GET", "/metrics").body.decode())

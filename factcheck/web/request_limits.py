@@ -2,9 +2,10 @@
 
 The server answers these itself, without problem+json, when its own limits trip, so serve.py
 sets them above the service's (granian's parser caps a request target at 64 KiB and a request at
-100 header fields, so the settings are capped below those) and this hook enforces the service's limits (MAX_REQUEST_LINE, MAX_HEADER_FIELD_SIZE,
-MAX_HEADER_FIELDS) first thing in every request, so the answer is the service's problem+json with
-its usual headers, logged and counted like any other.
+100 header fields, so the settings are capped below those) and this hook enforces the service's
+limits (MAX_REQUEST_LINE, MAX_HEADER_FIELD_SIZE, MAX_HEADER_FIELDS) first thing in every request,
+so the answer is the service's problem+json with its usual headers, logged and counted like any
+other.
 """
 
 from typing import Any
