@@ -217,6 +217,7 @@ def test_every_property_of_a_full_fact_check_is_rendered() -> None:
         "correction": [
             {
                 "@type": "CorrectionComment",
+                "name": "Correction",
                 "text": "The date was wrong.",
                 "datePublished": "2022-03-18T09:30:00+00:00",
             },
