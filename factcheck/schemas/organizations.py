@@ -37,11 +37,15 @@ class OrganizationDetailsSchema(Schema):
             "description": "Where readers report an error (schema.org actionableFeedbackPolicy)."
         },
     )
-    languages = fields.List(LanguageTag(), validate=validate.Length(max=MAX_LANGUAGES))
+    # `null` in a patch empties them, as for the other optional fields.
+    languages = fields.List(
+        LanguageTag(), validate=validate.Length(max=MAX_LANGUAGES), allow_none=True
+    )
     same_as = fields.List(
         HttpUrl(),
         data_key="sameAs",
         validate=validate.Length(max=MAX_SAME_AS),
+        allow_none=True,
         metadata={"description": "Its profiles elsewhere (Wikidata, social networks)."},
     )
 
