@@ -104,19 +104,18 @@ def _first_version(scale: dict[str, Any]) -> dict[str, Any]:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("corrections") as batch:
-        batch.drop_column("kind")
-    with op.batch_alter_table("fact_checks") as batch:
-        batch.drop_column("rating_scale_version")
-    with op.batch_alter_table("organizations") as batch:
-        for name in (
-            "rating_scale_version",
-            "same_as",
-            "languages",
-            "error_reporting_url",
-            "ownership_funding_info",
-            "methodology",
-        ):
-            batch.drop_column(name)
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch copy of `organizations` would
+    # have to drop the table that every other one references.
+    op.drop_column("corrections", "kind")
+    op.drop_column("fact_checks", "rating_scale_version")
+    for name in (
+        "rating_scale_version",
+        "same_as",
+        "languages",
+        "error_reporting_url",
+        "ownership_funding_info",
+        "methodology",
+    ):
+        op.drop_column("organizations", name)
     op.drop_index("ix_rating_scales_organization_id", table_name="rating_scales")
     op.drop_table("rating_scales")
