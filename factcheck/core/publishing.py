@@ -22,7 +22,7 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
         check = changes.fact_check_at(actor, fact_check_id, expected_version)
         if check.status != DRAFT:
             raise Conflict(f"Only drafts can be published; this one is {check.status}.")
-        scales.check(check.organization.rating_scale, check)
+        scales.rate(check.organization, check)
         errors, warnings = claimreview.profile_problems(check)
         if errors:
             raise Unprocessable(
