@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from factcheck.core import outbox, reads
+from factcheck.core import outbox, published, reads
 from factcheck.core.actors import Actor
 from factcheck.problems import PreconditionFailed, Unprocessable
 from factcheck.schemas.fact_checks import FactCheckSchema
@@ -116,10 +116,15 @@ def fact_check_changed(
 
 
 def forget_fact_check(check: FactCheck) -> None:
-    """Every cached document that shows the fact-check goes once the unit of work commits."""
+    """Every cached document that shows the fact-check goes once the unit of work commits; its
+    stored documents change in the unit of work itself."""
     invalidation.record(names.showing_fact_check(check.id, check.article_id))
+    published.keep(check)
 
 
 def forget_article(article: Article) -> None:
     checks = store.fact_checks_of_article(article.id)
     invalidation.record(names.showing_article(article.id, (check.id for check in checks)))
+    # The article shows in its fact-checks' ClaimReviews: their stored documents change too.
+    for check in checks:
+        published.keep(check)
