@@ -23,10 +23,13 @@ from factcheck.storage.models import DRAFT, PUBLISHED, FactCheck
 
 log = logging.getLogger(__name__)
 
+# One instance for every render: building a schema deep-copies its fields (and its nested ones).
+_FACT_CHECK = FactCheckSchema()
+
 
 def fact_check_json(check: FactCheck) -> Document:
     """The fact-check as the API shows it, with its version's ETag; public unless a draft."""
-    body = serialize(FactCheckSchema().dump(check))
+    body = serialize(_FACT_CHECK.dump(check))
     return Document(body, version_etag(check), "application/json", check.status != DRAFT)
 
 
