@@ -73,11 +73,15 @@ def _flat(messages: Any, where: str = "") -> Iterator[tuple[str, str]]:
         yield where, str(messages)
 
 
+# Built once: a schema's construction deep-copies its fields, a cost every write paid.
+_EDITABLE = FactCheckSchema(
+    exclude=("id", "version", "status", "corrections", "retraction", "organization")
+)
+
+
 def snapshot(check: FactCheck) -> dict[str, Any]:
     """The client-editable fields as the API shows them, to diff for revisions."""
-    dumped: dict[str, Any] = FactCheckSchema(
-        exclude=("id", "version", "status", "corrections", "retraction", "organization")
-    ).dump(check)
+    dumped: dict[str, Any] = _EDITABLE.dump(check)
     return dumped
 
 

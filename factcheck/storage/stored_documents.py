@@ -5,6 +5,7 @@ in its own unit of work, so they commit (or roll back) with the change itself.
 """
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -51,14 +52,18 @@ def _insert(name: str, document: Document, replace: bool) -> None:
         "etag": document.etag,
         "media_type": document.media_type,
     }
-    dialect = postgresql if store.dialect() == "postgresql" else sqlite
-    statement: Any = dialect.insert(PublishedDocument).values(values)
+    db.session.execute(_upsert(store.dialect(), replace), values)
+
+
+@cache
+def _upsert(dialect_name: str, replace: bool) -> Any:
+    """The INSERT ... ON CONFLICT of a dialect, built once (parameters come at execution)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement: Any = dialect.insert(PublishedDocument)
     if replace:
         changed = {key: statement.excluded[key] for key in ("body", "etag", "media_type")}
-        statement = statement.on_conflict_do_update(index_elements=["name"], set_=changed)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["name"])
-    db.session.execute(statement)
+        return statement.on_conflict_do_update(index_elements=["name"], set_=changed)
+    return statement.on_conflict_do_nothing(index_elements=["name"])
 
 
 def fact_check_for_update(fact_check_id: int) -> FactCheck | None:
