@@ -144,6 +144,24 @@ def test_an_article_edit_re_renders_its_fact_checks_claimreview(
     assert b"Minister's inflation claim" in kept.body
 
 
+def test_an_organization_change_re_renders_its_fact_checks_author(app: Flask, story: Story) -> None:
+    """What the organization PATCH (issue 16) calls in its unit of work."""
+    with app.app_context():
+        with store.unit_of_work():
+            desk = store.organization_by_slug("desk")
+            assert desk is not None
+            desk.name = "Renamed Desk"
+            store.flush()
+            published.keep_organization(desk.id)
+        db.session.remove()
+    for kind in ("json", "claimreview"):
+        assert stored(app, name_of(story.published_id, kind)) == rendered_now(
+            app, story.published_id, kind
+        )
+    assert b"Renamed Desk" in stored(app, name_of(story.published_id, "claimreview")).body
+    assert stored(app, name_of(story.draft_id, "json")) is None
+
+
 def test_a_document_of_older_data_is_stored_by_its_first_read(
     app: Flask, client: FlaskClient, story: Story, redis_server: RedisServer
 ) -> None:

@@ -64,6 +64,15 @@ def keep(check: FactCheck) -> None:
     stored_documents.drop(withdrawn)
 
 
+def keep_organization(organization_id: int) -> None:
+    """Inside the unit of work of a change to an organization (its name and URL are each
+    ClaimReview's `author`): every public fact-check of it, kept anew. One render per fact-check,
+    so a large organization's change is a long write; rows are never dropped to be refilled by
+    reads, as a read that rendered before the change could then store what it rendered."""
+    for check in stored_documents.public_fact_checks_of_organization(organization_id):
+        keep(check)
+
+
 def served(name: str, fact_check_id: int, build: Callable[[], Document]) -> Document:
     """The stored document `name` of the fact-check; else `build` it, and store it for the next
     read when it is public (only data from before migration 0009 lacks its row)."""

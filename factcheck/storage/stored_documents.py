@@ -4,7 +4,7 @@ Queries only, in the caller's transaction: a write replaces or removes the docum
 in its own unit of work, so they commit (or roll back) with the change itself.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from factcheck.storage import store
 from factcheck.storage.db import db
 from factcheck.storage.documents import Document
-from factcheck.storage.models import FactCheck, PublishedDocument
+from factcheck.storage.models import PUBLISHED, RETRACTED, FactCheck, PublishedDocument
 
 
 def get(name: str) -> Document | None:
@@ -76,3 +76,14 @@ def fact_check_for_update(fact_check_id: int) -> FactCheck | None:
         .with_for_update(of=FactCheck)
         .execution_options(populate_existing=True)
     )
+
+
+def public_fact_checks_of_organization(organization_id: int) -> Sequence[FactCheck]:
+    return db.session.scalars(
+        select(FactCheck)
+        .where(
+            FactCheck.organization_id == organization_id,
+            FactCheck.status.in_((PUBLISHED, RETRACTED)),
+        )
+        .order_by(FactCheck.id)
+    ).all()
