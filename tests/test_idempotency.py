@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from factcheck.core import articles, keys
 from factcheck.core.organizations import organization as find_organization
-from factcheck.storage import records
+from factcheck.storage import records, store
 from factcheck.storage.db import db
 from factcheck.storage.models import Article, FactCheck, IdempotencyRecord
 
@@ -174,6 +174,15 @@ def test_a_duplicate_while_the_first_runs_waits_and_replays_it(
         return hold(*args, **kwargs)
 
     monkeypatch.setattr(records, "hold_idempotency_key", watched)
+    turn = store.writer_turn
+
+    def queued(engine: Any, timeout: float) -> Any:
+        # On SQLite a writer waits for its turn before its first statement (db.writer_turn).
+        if entered.is_set() and engine.dialect.name == "sqlite":
+            duplicate_writing.set()
+        return turn(engine, timeout)
+
+    monkeypatch.setattr(store, "writer_turn", queued)
     results: dict[str, Any] = {}
 
     def post(name: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from factcheck.core import outbox, reads
+from factcheck.core import outbox, published, reads
 from factcheck.core.actors import Actor
 from factcheck.problems import PreconditionFailed, Unprocessable
 from factcheck.schemas.fact_checks import FactCheckSchema
@@ -73,11 +73,15 @@ def _flat(messages: Any, where: str = "") -> Iterator[tuple[str, str]]:
         yield where, str(messages)
 
 
+# Built once: a schema's construction deep-copies its fields, a cost every write paid.
+_EDITABLE = FactCheckSchema(
+    exclude=("id", "version", "status", "corrections", "retraction", "organization")
+)
+
+
 def snapshot(check: FactCheck) -> dict[str, Any]:
     """The client-editable fields as the API shows them, to diff for revisions."""
-    dumped: dict[str, Any] = FactCheckSchema(
-        exclude=("id", "version", "status", "corrections", "retraction", "organization")
-    ).dump(check)
+    dumped: dict[str, Any] = _EDITABLE.dump(check)
     return dumped
 
 
@@ -116,12 +120,17 @@ def fact_check_changed(
 
 
 def forget_fact_check(check: FactCheck) -> None:
-    """Every cached document that shows the fact-check goes once the unit of work commits."""
+    """Every cached document that shows the fact-check goes once the unit of work commits; its
+    stored documents change in the unit of work itself."""
     # The organization's page lists its latest published fact-checks.
     listed = names.organization_documents(check.organization.slug).page
     invalidation.record([*names.showing_fact_check(check.id, check.article_id), listed])
+    published.keep(check)
 
 
 def forget_article(article: Article) -> None:
     checks = store.fact_checks_of_article(article.id)
     invalidation.record(names.showing_article(article.id, (check.id for check in checks)))
+    # The article shows in its fact-checks' ClaimReviews: their stored documents change too.
+    for check in checks:
+        published.keep(check)

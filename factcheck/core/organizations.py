@@ -9,7 +9,7 @@ verdict keeps the version it was given on.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from factcheck.core import scales
+from factcheck.core import published, scales
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize
 from factcheck.problems import Conflict, NotFound, PreconditionFailed
@@ -112,6 +112,8 @@ def forget_organization(organization: Organization, everything: bool = True) -> 
         return
     article_ids, fact_check_ids = store.documents_of_organization(organization.id)
     invalidation.record(names.showing_organization(organization.slug, article_ids, fact_check_ids))
+    # Each stored ClaimReview names the organization as its author.
+    published.keep_organization(organization.id)
 
 
 # --- rating scales -----------------------------------------------------------------------------

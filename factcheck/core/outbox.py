@@ -48,24 +48,33 @@ def fact_check_changed(check: FactCheck, action: str) -> None:
     event_type = ACTION_EVENTS.get(action)
     if event_type is None:
         return
-    data: dict[str, Any] = {"factCheck": FactCheckSchema().dump(check)}
-    if check.status == PUBLISHED:
-        data["claimReview"] = claimreview.render(check, site_url())
+
+    def data() -> dict[str, Any]:
+        told: dict[str, Any] = {"factCheck": FactCheckSchema().dump(check)}
+        if check.status == PUBLISHED:
+            told["claimReview"] = claimreview.render(check, site_url())
+        return told
+
     _record(check.organization_id, event_type, f"fact-check:{check.id}", data)
 
 
 def article_changed(article: Article) -> None:
-    data = {"article": ArticleSchema(exclude=("text",)).dump(article)}
+    def data() -> dict[str, Any]:
+        return {"article": ArticleSchema(exclude=("text",)).dump(article)}
+
     _record(article.organization_id, "article.updated", f"article:{article.id}", data)
 
 
-def _record(organization_id: int, event_type: str, subject: str, data: dict[str, Any]) -> None:
+def _record(
+    organization_id: int, event_type: str, subject: str, data: Callable[[], dict[str, Any]]
+) -> None:
+    """`data` is rendered only when someone listens: most changes have no subscriber."""
     subscriptions = outbox.listening(organization_id, event_type)
     if not subscriptions:
         return
     now = utcnow()
     # The Standard Webhooks payload shape: type, timestamp, data.
-    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data()}
     event = WebhookEvent(
         organization_id=organization_id,
         event_type=event_type,

@@ -8,16 +8,14 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from flask import current_app
-
-from factcheck.core import claimreview, organizations
+from factcheck.core import claimreview, organizations, published
 from factcheck.core import history as history_of
 from factcheck.core.actors import Actor
-from factcheck.core.documents import html_document, json_document, serialize, version_etag
+from factcheck.core.documents import html_document, json_document
 from factcheck.core.organizations import organization
 from factcheck.core.urls import lookup_key
 from factcheck.problems import Gone, NotFound
-from factcheck.schemas.fact_checks import FactCheckSchema, RevisionSchema
+from factcheck.schemas.fact_checks import RevisionSchema
 from factcheck.storage import filters, store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
@@ -128,11 +126,9 @@ def _page(entries: list[Any], page: int, page_size: int, public: bool) -> tuple[
 
 def fact_check_document(actor: Actor | None, fact_check_id: int) -> Document:
     def build() -> Document:
-        check = fact_check_for(actor, fact_check_id)
-        body = serialize(FactCheckSchema().dump(check))
-        return Document(body, version_etag(check), "application/json", check.status != DRAFT)
+        return published.fact_check_json(fact_check_for(actor, fact_check_id))
 
-    return _cached(actor, names.fact_check(fact_check_id).json, build)
+    return _stored(actor, names.fact_check(fact_check_id).json, fact_check_id, build)
 
 
 def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
@@ -147,9 +143,9 @@ def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
             # Only its own organization gets here; never cached.
             draft = claimreview.preview(check, site_url())
             return json_document(draft, "application/ld+json", public=False)
-        return json_document(claimreview.render(check, site_url()), "application/ld+json")
+        return published.claimreview_document(check)
 
-    return _cached(actor, names.fact_check(fact_check_id).claimreview, build)
+    return _stored(actor, names.fact_check(fact_check_id).claimreview, fact_check_id, build)
 
 
 def _withdrawn(check: FactCheck) -> Gone:
@@ -180,13 +176,21 @@ def organization_document(slug: str) -> Document:
     return read_through.serve(names.organization(slug), build)
 
 
-def site_url() -> str:
-    """The public address every absolute link is built on; never the request's Host."""
-    return str(current_app.config["SITE_URL"])
+site_url = published.site_url
 
 
 def _cached(actor: Actor | None, name: str, build: Callable[[], Document]) -> Document:
     return read_through.serve(name, build) if actor is None else build()
+
+
+def _stored(
+    actor: Actor | None, name: str, fact_check_id: int, build: Callable[[], Document]
+) -> Document:
+    """A public read: the cache, then (missed, or Redis down) the stored document, then `build`.
+    Its own organization's read (a draft's preview) is built each time."""
+    if actor is not None:
+        return build()
+    return read_through.serve(name, lambda: published.served(name, fact_check_id, build))
 
 
 # --- public pages: the web renders the HTML, these decide what it shows and cache it ---------

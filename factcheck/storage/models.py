@@ -365,3 +365,16 @@ class WebhookDelivery(Base):
     date_delivered: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[WebhookEvent] = relationship(lazy="joined")
+
+
+class PublishedDocument(Base):
+    """A public document's served bytes, written in the transaction of every change that alters
+    it, so that a cache miss (or Redis down) is one primary-key read and never a render."""
+
+    __tablename__ = "published_documents"
+
+    # The cached document's name (storage/cache/names.py), e.g. "fc:9:ld".
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(100))
+    media_type: Mapped[str] = mapped_column(String(100))

@@ -67,7 +67,12 @@ def cache_invalidations(limit: int) -> Sequence[CacheInvalidation]:
 def drop_cache_invalidations(ids: Sequence[int]) -> None:
     """Gone already is fine: two processes may replay the same record."""
     with store.unit_of_work():
-        db.session.execute(delete_rows(CacheInvalidation).where(CacheInvalidation.id.in_(ids)))
+        delete_cache_invalidations(ids)
+
+
+def delete_cache_invalidations(ids: Sequence[int]) -> None:
+    """In the caller's transaction."""
+    db.session.execute(delete_rows(CacheInvalidation).where(CacheInvalidation.id.in_(ids)))
 
 
 # --- the feed ---------------------------------------------------------------------------------

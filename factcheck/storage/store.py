@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from factcheck.problems import Conflict, PreconditionFailed
 from factcheck.storage import search_index
-from factcheck.storage.db import db, writing
+from factcheck.storage.db import db, writer_turn, writing
 from factcheck.storage.filters import NONE, Filters
 from factcheck.storage.models import (
     PUBLISHED,
@@ -60,19 +61,21 @@ def unit_of_work() -> Iterator[None]:
     callbacks: list[Callable[[], None]] = []
     unit, write = _after_commit.set(callbacks), writing.set(True)
     try:
-        yield
-        db.session.commit()
+        # On SQLite writers wait for their turn first (storage/db.writer_turn), and the turn
+        # ends only once the transaction has.
+        with writer_turn(db.engine, current_app.config["DATABASE_LOCK_TIMEOUT"]):
+            try:
+                yield
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
     except StaleDataError:
-        db.session.rollback()
         raise PreconditionFailed(
             "Someone else changed this resource first; fetch it again."
         ) from None
     except IntegrityError as error:
-        db.session.rollback()
         raise Conflict(f"The change conflicts with stored data: {error.orig}") from None
-    except BaseException:
-        db.session.rollback()
-        raise
     finally:
         _after_commit.reset(unit)
         writing.reset(write)

@@ -1,10 +1,13 @@
 """Durable invalidation: a write's stale documents leave Redis even when Redis missed the write.
 
 A write records the names it makes stale in its own transaction (a `cache_invalidations` row) and
-drops them from Redis after the commit, then deletes the row. Whatever Redis missed (it was down,
-paused, or the process died right after the commit) is replayed from the rows: before this
-process trusts Redis again (the breaker's recovery hook) and, for other processes and crashed
-writers, by a sweep every CACHE_REPLAY_INTERVAL seconds.
+drops them from Redis after the commit. The row, once Redis has dropped its names, is deleted by
+the next write of this process that records one, inside that write's transaction (or by the
+sweep), so a write costs one commit, not two. Whatever Redis missed (it was down, paused, or the
+process died right after the commit) is replayed from the rows: before this process trusts Redis
+again (the breaker's recovery hook) and, for other processes and crashed writers, by a sweep
+every CACHE_REPLAY_INTERVAL seconds. Replaying a row Redis had already applied costs a few cache
+misses, never a stale document.
 """
 
 import logging
@@ -21,11 +24,15 @@ log = logging.getLogger(__name__)
 
 REPLAY_BATCH = 500
 SWEEP = "factcheck.replay"
+APPLIED = "factcheck.applied_invalidations"
 
 
 def record(names: Iterable[str]) -> None:
     """Inside a unit of work: these documents must go once it commits, and will, even if Redis
-    misses it now."""
+    misses it now. The records Redis has applied since the last write go in this transaction."""
+    applied = _take_applied()
+    if applied:
+        records.delete_cache_invalidations(applied)
     unique = sorted(set(names))
     row = CacheInvalidation(names=" ".join(unique))
     store.add(row)
@@ -35,21 +42,48 @@ def record(names: Iterable[str]) -> None:
 
 
 def _drop(record_id: int, names: list[str]) -> None:
-    """After the commit: drop the documents from Redis, then the record; keep it if Redis failed."""
+    """After the commit: drop the documents from Redis; the record goes with the next write (or
+    the sweep), or stays to be replayed if Redis failed."""
     start_sweep()
-    if not cache.expire(names):
-        return
-    try:
-        records.drop_cache_invalidations([record_id])
-    except Exception as error:
-        # The write is committed and Redis has dropped its documents; a record left behind only
-        # costs one more (harmless) replay, so the write must not fail for it.
-        store.rollback()
-        log.warning("could not remove a replayed cache invalidation: %s", error)
+    if cache.expire(names):
+        _applied().append(record_id)
+
+
+class _Applied:
+    """This app's records whose names Redis has dropped, not yet deleted. Each is taken by one
+    transaction only, so concurrent writers never wait on each other's DELETE; one that rolls
+    back leaves its rows to the sweep."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.lock = threading.Lock()
+
+    def append(self, record_id: int) -> None:
+        with self.lock:
+            self.ids.append(record_id)
+
+    def take(self) -> list[int]:
+        with self.lock:
+            taken, self.ids = self.ids, []
+        return taken
+
+
+def _applied() -> _Applied:
+    found: _Applied = current_app.extensions.setdefault(APPLIED, _Applied())
+    return found
+
+
+def _take_applied() -> list[int]:
+    applied: _Applied | None = current_app.extensions.get(APPLIED)
+    return applied.take() if applied is not None else []
 
 
 def replay() -> int:
-    """Drop every document of every recorded invalidation; the number of records replayed."""
+    """Drop every document of every recorded invalidation; the number of records replayed.
+    Records Redis has applied already are deleted first, without being replayed."""
+    applied = _take_applied()
+    if applied:
+        records.drop_cache_invalidations(applied)
     pending = records.cache_invalidations(REPLAY_BATCH)
     if not pending:
         return 0

@@ -1,7 +1,7 @@
 """organization policies, versioned rating scales, typed corrections
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 
 Each organization's current `rating_scale` becomes version 1 of its scale (labels and off-scale
 labels without definitions, which it never had), and every fact-check rated so far is marked as
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,89 @@
+"""Published documents kept in the database beside the data they show (`published_documents`).
+
+Queries only, in the caller's transaction: a write replaces or removes the documents it alters
+in its own unit of work, so they commit (or roll back) with the change itself.
+"""
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from factcheck.storage import store
+from factcheck.storage.db import db
+from factcheck.storage.documents import Document
+from factcheck.storage.models import PUBLISHED, RETRACTED, FactCheck, PublishedDocument
+
+
+def get(name: str) -> Document | None:
+    """The stored document `name`: one primary-key SELECT."""
+    row = db.session.execute(
+        select(PublishedDocument.body, PublishedDocument.etag, PublishedDocument.media_type).where(
+            PublishedDocument.name == name
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Document(bytes(row.body), row.etag, row.media_type)
+
+
+def put(name: str, document: Document) -> None:
+    """Store or replace `name`, in the caller's transaction."""
+    _insert(name, document, replace=True)
+
+
+def put_if_absent(name: str, document: Document) -> None:
+    """Store `name` unless a row is there: a writer's row (newer, or waited for) wins."""
+    _insert(name, document, replace=False)
+
+
+def drop(names: Iterable[str]) -> None:
+    wanted = sorted(set(names))
+    if wanted:
+        db.session.execute(delete(PublishedDocument).where(PublishedDocument.name.in_(wanted)))
+
+
+def _insert(name: str, document: Document, replace: bool) -> None:
+    values = {
+        "name": name,
+        "body": document.body,
+        "etag": document.etag,
+        "media_type": document.media_type,
+    }
+    db.session.execute(_upsert(store.dialect(), replace), values)
+
+
+@cache
+def _upsert(dialect_name: str, replace: bool) -> Any:
+    """The INSERT ... ON CONFLICT of a dialect, built once (parameters come at execution)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement: Any = dialect.insert(PublishedDocument)
+    if replace:
+        changed = {key: statement.excluded[key] for key in ("body", "etag", "media_type")}
+        return statement.on_conflict_do_update(index_elements=["name"], set_=changed)
+    return statement.on_conflict_do_nothing(index_elements=["name"])
+
+
+def fact_check_for_update(fact_check_id: int) -> FactCheck | None:
+    """The fact-check as committed now, its row locked to the end of the transaction on
+    PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the one write lock): a writer of it
+    waits, or has committed first."""
+    return db.session.scalar(
+        select(FactCheck)
+        .where(FactCheck.id == fact_check_id)
+        .with_for_update(of=FactCheck)
+        .execution_options(populate_existing=True)
+    )
+
+
+def public_fact_checks_of_organization(organization_id: int) -> Sequence[FactCheck]:
+    return db.session.scalars(
+        select(FactCheck)
+        .where(
+            FactCheck.organization_id == organization_id,
+            FactCheck.status.in_((PUBLISHED, RETRACTED)),
+        )
+        .order_by(FactCheck.id)
+    ).all()
