@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,8 +27,10 @@ from factcheck.storage.models import (
     RETRACTED,
     ApiKey,
     Article,
+    AuditEntry,
     FactCheck,
     FeedEntry,
+    Member,
     Organization,
     Revision,
 )
@@ -286,3 +289,45 @@ def rendering_only() -> tuple[Any, ...]:
 
 def dialect() -> str:
     return db.session.get_bind().dialect.name
+
+
+def audit_entries(
+    organization_id: int, page: int, page_size: int
+) -> tuple[Sequence[AuditEntry], int]:
+    query = select(AuditEntry).where(AuditEntry.organization_id == organization_id)
+    return _page(query.order_by(AuditEntry.id.desc()), page, page_size)
+
+
+def members(organization_id: int) -> Sequence[Member]:
+    """The organization's members, removed ones left out."""
+    query = select(Member).where(
+        Member.organization_id == organization_id, Member.date_removed.is_(None)
+    )
+    return db.session.scalars(query.order_by(Member.id)).all()
+
+
+def api_keys(organization_id: int, now: datetime) -> Sequence[ApiKey]:
+    """The organization's keys that still work: not revoked, not past a rotation's grace."""
+    query = select(ApiKey).where(
+        ApiKey.organization_id == organization_id,
+        ApiKey.date_revoked.is_(None),
+        or_(ApiKey.date_expires.is_(None), ApiKey.date_expires > now),
+    )
+    return db.session.scalars(query.order_by(ApiKey.id)).all()
+
+
+def keys_of_member(member_id: int) -> Sequence[ApiKey]:
+    return db.session.scalars(select(ApiKey).where(ApiKey.member_id == member_id)).all()
+
+
+def touch_api_key(key_id: int, now: datetime, unless_since: datetime) -> None:
+    """Note that the key was used, unless that was noted since `unless_since` already: one
+    small UPDATE now and then, not one per request."""
+    db.session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.date_last_used.is_(None), ApiKey.date_last_used < unless_since),
+        )
+        .values(date_last_used=now)
+    )

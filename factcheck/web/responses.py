@@ -27,7 +27,9 @@ from factcheck.storage.models import Article, FactCheck
 PUBLIC = "public, max-age=60, must-revalidate"
 PRIVATE = "private, no-cache"
 
-ETAG_PATTERN = re.compile(r"^(?P<kind>article|fact-check|webhook)-(?P<id>\d+)-v(?P<version>\d+)$")
+ETAG_PATTERN = re.compile(
+    r"^(?P<kind>article|fact-check|webhook|member)-(?P<id>\d+)-v(?P<version>\d+)$"
+)
 
 # RFC 9110 §8.8.3: entity-tag = [ %s"W/" ] DQUOTE *etagc DQUOTE, in a list that may have empty
 # elements (§5.6.1); etagc is any visible character but DQUOTE, or obs-text (which WSGI gives as
