@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from factcheck.core import reads
 from factcheck.schemas.organizations import OrganizationSchema
-from factcheck.web import responses
+from factcheck.web import auth, responses
 from factcheck.web.api.blueprint import ApiBlueprint
 
 blp = ApiBlueprint("organizations", __name__, "Fact-checking organizations")
@@ -14,6 +14,7 @@ blp = ApiBlueprint("organizations", __name__, "Fact-checking organizations")
 
 @blp.route("/organizations/<slug>")
 class OrganizationResource(MethodView):
+    @auth.public
     @blp.response(200, OrganizationSchema)
     def get(self, slug: str) -> Any:
         """Show a fact-checking organization and its rating scale"""

@@ -22,7 +22,7 @@ from factcheck.problems import BadRequest, NotFound
 from factcheck.schemas.pages import OEmbedArgsSchema
 from factcheck.storage.documents import Document
 from factcheck.storage.models import Article, FactCheck
-from factcheck.web import responses
+from factcheck.web import auth, responses
 from factcheck.web.errors import problem, validation_errors
 from factcheck.web.pages.verdict import verdict
 
@@ -57,6 +57,7 @@ def script_json(text: str) -> Markup:
 
 
 @blp.get("/fact-checks/<id:fact_check_id>")
+@auth.public
 def fact_check(fact_check_id: int) -> Response:
     def render(check: FactCheck, document: Document | None) -> str:
         return render_template(
@@ -74,6 +75,7 @@ def fact_check(fact_check_id: int) -> Response:
 
 
 @blp.get("/fact-checks/<id:fact_check_id>/embed")
+@auth.public
 def fact_check_embed(fact_check_id: int) -> Response:
     def render(check: FactCheck) -> str:
         return render_template(
@@ -88,6 +90,7 @@ def fact_check_embed(fact_check_id: int) -> Response:
 
 
 @blp.get("/articles/<id:article_id>")
+@auth.public
 def article(article_id: int) -> Response:
     def render(found: Article, checks: list[FactCheck]) -> str:
         return render_template(
@@ -101,6 +104,7 @@ def article(article_id: int) -> Response:
 
 
 @blp.get("/oembed")
+@auth.public
 def oembed() -> Response:
     """oEmbed 1.0 for a fact-check page: a `rich` answer whose HTML is the card's iframe."""
     try:
