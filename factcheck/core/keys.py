@@ -100,8 +100,7 @@ def authenticate(token: str) -> Actor | None:
     now = utcnow()
     last_used = key.date_last_used
     if last_used is None or last_used < now - LAST_USED_RESOLUTION:
-        with store.unit_of_work():
-            store.touch_api_key(key.id, now, now - LAST_USED_RESOLUTION)
+        store.note_key_used(key.id, now, now - LAST_USED_RESOLUTION)
     return actor
 
 

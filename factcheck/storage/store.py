@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -320,14 +321,22 @@ def keys_of_member(member_id: int) -> Sequence[ApiKey]:
     return db.session.scalars(select(ApiKey).where(ApiKey.member_id == member_id)).all()
 
 
-def touch_api_key(key_id: int, now: datetime, unless_since: datetime) -> None:
+def note_key_used(key_id: int, now: datetime, unless_since: datetime) -> None:
     """Note that the key was used, unless that was noted since `unless_since` already: one
-    small UPDATE now and then, not one per request."""
-    db.session.execute(
-        update(ApiKey)
-        .where(
-            ApiKey.id == key_id,
-            or_(ApiKey.date_last_used.is_(None), ApiKey.date_last_used < unless_since),
-        )
-        .values(date_last_used=now)
-    )
+    small UPDATE now and then, not one per request, in a transaction of its own.
+
+    Best effort: a read must go on while another writer holds SQLite's lock or the database
+    refuses writes, so a failure here is logged and the request carries on.
+    """
+    try:
+        with unit_of_work():
+            db.session.execute(
+                update(ApiKey)
+                .where(
+                    ApiKey.id == key_id,
+                    or_(ApiKey.date_last_used.is_(None), ApiKey.date_last_used < unless_since),
+                )
+                .values(date_last_used=now)
+            )
+    except (OperationalError, InterfaceError, PoolTimeout) as error:
+        log.warning("could not note that API key %s was used: %s", key_id, error)
