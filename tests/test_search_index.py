@@ -3,11 +3,12 @@ steps back down to 0003's full-text search; on SQLite, and on PostgreSQL with TE
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from factcheck.storage import search_index
 from factcheck.storage.db import db
@@ -34,12 +35,19 @@ def test_the_migration_indexes_what_was_published(fresh_url: str) -> None:
     with app.app_context():
         upgrade(revision="0006")
         # Rows as the code of 0006 left them: written straight, no index of ours to maintain.
-        owner = Organization(
-            slug="old", name="Old", url="https://old.example.org/", rating_scale={}
+        # The organization in SQL: today's model has columns that later migrations added.
+        db.session.execute(
+            text(
+                "INSERT INTO organizations (slug, name, url, rating_scale, version, date_created,"
+                " date_modified) VALUES ('old', 'Old', 'https://old.example.org/', '{}', 1,"
+                " :now, :now)"
+            ),
+            {"now": datetime.now(UTC)},
         )
-        db.session.add(owner)
-        db.session.flush()
-        article = Article(organization_id=owner.id, headline="Winter games", in_language="en")
+        owner_id = db.session.scalars(
+            select(Organization.id).where(Organization.slug == "old")
+        ).one()
+        article = Article(organization_id=owner_id, headline="Winter games", in_language="en")
         db.session.add(article)
         db.session.flush()
         for claim, status in [
@@ -50,7 +58,7 @@ def test_the_migration_indexes_what_was_published(fresh_url: str) -> None:
         ]:
             db.session.add(
                 FactCheck(
-                    organization_id=owner.id,
+                    organization_id=owner_id,
                     article_id=article.id,
                     status=status,
                     claim_reviewed=claim,
