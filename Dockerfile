@@ -1,4 +1,4 @@
-# The service image: gunicorn with gunicorn.conf.py, as a non-root user, healthy when /readyz is.
+# The service image: granian started by serve.py, as a non-root user, healthy when /readyz is.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,7 +17,7 @@ COPY pyproject.toml README.md ./
 COPY factcheck ./factcheck
 RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin factcheck
-COPY app.py worker.py gunicorn.conf.py ./
+COPY app.py worker.py serve.py ./
 COPY seeds ./seeds
 
 USER factcheck
@@ -27,5 +27,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"]
 
-# Exec form, so gunicorn is PID 1 and gets SIGTERM for its graceful shutdown.
-CMD ["gunicorn", "--config", "gunicorn.conf.py"]
+# Exec form, so the server is PID 1 and gets SIGTERM for its graceful shutdown.
+CMD ["python", "serve.py"]

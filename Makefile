@@ -1,7 +1,7 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make run   venv, install, migrate, seed, serve http://127.0.0.1:8000 on SQLite, with a webhook
 #              worker beside the server (make worker runs one alone)
-#   make serve the production server alone (gunicorn with gunicorn.conf.py), on $(HOST):$(PORT)
+#   make serve the production server alone (granian, started by serve.py), on $(HOST):$(PORT)
 #   make test  venv, install, run the whole suite (it starts its own redis-server)
 
 PYTHON ?= python3
@@ -64,7 +64,7 @@ worker: $(VENV)/.installed
 	$(CONSUMER)
 
 serve: $(VENV)/.installed
-	BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
+	BIND=$(HOST):$(PORT) $(BIN)/python serve.py
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -81,7 +81,11 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 .PHONY: bench
-# The cache benchmark (a script, not a test): gunicorn + redis-server + wrk (or a Python load
-# generator) on loopback; prints req/s, p50, p99 and each case's ratio to a constant-bytes baseline.
+# The benchmarks (scripts, not tests), on loopback, in about 12 minutes: the cache benchmark
+# (the product on the production server against bare Flask on the same server: req/s, p50, p99
+# and their ratios), then the write benchmark (writes/s and p99 on SQLite and PostgreSQL).
+# BENCH_ARGS=--quick for a smoke run of the first.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/cache_bench.py $(BENCH_ARGS)
+	@if [ -f bench/write_bench.py ]; then $(BIN)/python bench/write_bench.py; \
+	else echo "bench/write_bench.py is missing: no write figures"; fi

@@ -1,4 +1,4 @@
-"""Entry point for `flask` and gunicorn (`gunicorn app:app`)."""
+"""Entry point for `flask` and the WSGI server (serve.py runs granian on `app:app`)."""
 
 from factcheck import create_app
 

@@ -1,30 +1,27 @@
-"""The WSGI app the benchmark serves: the product app plus one baseline route of its own.
+"""The benchmark's baseline: bare Flask, nothing of the product, in a process of its own.
 
-The baseline route answers the constant bytes in BENCH_BODY_FILE (the cached ClaimReview's own
-body), so the only difference between it and a cached read is the service's work per request.
+It answers every GET with the bytes and content type that the product's answer to the case had
+(BENCH_BODY_FILE, BENCH_CONTENT_TYPE), and 304 to an If-None-Match carrying BENCH_ETAG, as the
+product does for a conditional GET. The ratio `make bench` prints is then what the service's own
+work costs on top of Flask on the same server with the same workers and threads.
 It exists only here, never in the product.
 """
 
 import os
 from pathlib import Path
 
-from flask import Blueprint, Response
-
-from factcheck import create_app
+from flask import Flask, Response, request
 
 BODY = Path(os.environ["BENCH_BODY_FILE"]).read_bytes()
+CONTENT_TYPE = os.environ["BENCH_CONTENT_TYPE"]
+ETAG = os.environ["BENCH_ETAG"]
 
-baseline = Blueprint("bench", __name__)
-
-
-@baseline.get("/bench/constant")
-def constant() -> Response:
-    return Response(BODY, mimetype="application/ld+json")
+app = Flask(__name__)
 
 
-app = create_app()
-app.register_blueprint(baseline)
-if os.environ.get("BENCH_NO_LOCAL"):
-    # `cache_bench.py --no-local`: every hit goes to Redis, to show what the in-process copies
-    # are worth.
-    app.extensions["factcheck.cache"].local = None
+@app.get("/", defaults={"path": ""})
+@app.get("/<path:path>")
+def constant(path: str) -> Response:
+    if ETAG in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers={"ETag": ETAG})
+    return Response(BODY, content_type=CONTENT_TYPE, headers={"ETag": ETAG})

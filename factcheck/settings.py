@@ -35,13 +35,25 @@ DATABASE_BUDGETS = {
 DEFAULT_HSTS_MAX_AGE = 31536000  # a year
 
 
-# gunicorn's request limits (gunicorn.conf.py), above the app's own (MAX_REQUEST_LINE, ...), so
-# that the app answers an over-long request with problem+json; past these gunicorn answers alone.
-# A request line limit of 0 is gunicorn's largest: 1 MiB.
-GUNICORN_LIMIT_REQUEST_LINE = 0
-GUNICORN_LINE_CEILING = 1024 * 1024
-GUNICORN_LIMIT_REQUEST_FIELD_SIZE = 32768
-GUNICORN_LIMIT_REQUEST_FIELDS = 200
+# The production server's own limits on a request head (serve.py), above the app's
+# (MAX_REQUEST_LINE, ...), so that the app answers an over-long request with problem+json; past
+# these granian answers alone, with an empty 414 or 431. granian reads a request line and its
+# header fields into one buffer of SERVER_HEAD_BUFFER bytes; its HTTP parser (hyper) takes a
+# request target of at most 65534 bytes and at most SERVER_HEADER_FIELDS fields, fixed limits.
+# A request line is its target plus at least 14 bytes ("GET " and " HTTP/1.1"), so the app can
+# count a line one byte over a MAX_REQUEST_LINE of up to SERVER_LINE_CEILING.
+SERVER_HEAD_BUFFER = 2 * 1024 * 1024
+SERVER_LINE_CEILING = 65534
+SERVER_FIELD_SIZE_CEILING = 32768
+SERVER_HEADER_FIELDS = 100
+# Settings gunicorn read, and what replaced them: a deployment that still sets one is told.
+RETIRED_SERVER_SETTINGS = {
+    "GUNICORN_THREADS": "SERVER_THREADS",
+    "GUNICORN_GRACEFUL_TIMEOUT": "SERVER_GRACEFUL_TIMEOUT",
+    "GUNICORN_KEEPALIVE": "SERVER_KEEPALIVE",
+    "GUNICORN_TIMEOUT": "nothing (granian kills no silent worker; a dead one is respawned)",
+    "ACCESS_LOG": "nothing (the app writes one line per request)",
+}
 
 
 class SettingsError(ValueError):
@@ -71,10 +83,10 @@ def from_env(
         # A test fault (web/faults.py): refused by `validate` unless faults are allowed.
         "FAULT_KILL_AFTER_COMMIT": _boolean(env, "FAULT_KILL_AFTER_COMMIT", False),
         "FAULT_INJECTION_ALLOWED": _boolean(env, "FAULT_INJECTION_ALLOWED", False),
-        # The app's own request-size limits (web/request_limits), below gunicorn's.
+        # The app's own request-size limits (web/request_limits), below the server's (serve.py).
         "MAX_REQUEST_LINE": _integer(env, "MAX_REQUEST_LINE", 8190, minimum=256),
         "MAX_HEADER_FIELD_SIZE": _integer(env, "MAX_HEADER_FIELD_SIZE", 8190, minimum=256),
-        "MAX_HEADER_FIELDS": _integer(env, "MAX_HEADER_FIELDS", 100, minimum=10),
+        "MAX_HEADER_FIELDS": _integer(env, "MAX_HEADER_FIELDS", 90, minimum=10),
         # Strict-Transport-Security on https requests (web/security_headers); 0 sends none.
         "HSTS_MAX_AGE": _integer(env, "HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, minimum=0),
         **{name: env.get(name) or default for name, default in DEFAULT_RATE_LIMITS.items()},
@@ -147,12 +159,13 @@ def validate(settings: Mapping[str, Any]) -> None:
     _check_database_budgets(settings)
     _check_faults(settings)
     for name, ceiling in (
-        ("MAX_REQUEST_LINE", GUNICORN_LINE_CEILING),
-        ("MAX_HEADER_FIELD_SIZE", GUNICORN_LIMIT_REQUEST_FIELD_SIZE),
-        ("MAX_HEADER_FIELDS", GUNICORN_LIMIT_REQUEST_FIELDS - 10),
+        ("MAX_REQUEST_LINE", SERVER_LINE_CEILING),
+        ("MAX_HEADER_FIELD_SIZE", SERVER_FIELD_SIZE_CEILING),
+        # A few below the server's, so the app counts, and answers, the request with one too many.
+        ("MAX_HEADER_FIELDS", SERVER_HEADER_FIELDS - 2),
     ):
         if int(settings.get(name, 0)) > ceiling:
-            raise SettingsError(f"{name} must be at most {ceiling} (gunicorn's own limit)")
+            raise SettingsError(f"{name} must be at most {ceiling} (the server's own limit)")
     allowed_networks(str(settings.get("WEBHOOK_ALLOWED_NETWORKS", "")))
     jobs_url = str(settings.get("JOBS_URL", "sqlite:///x"))
     if urlsplit(jobs_url).scheme not in {"sqlite", "redis", "rediss", "unix"}:
@@ -242,19 +255,21 @@ OFF_VALUES = {"0", "false", "no", "off"}
 def server_from_env(
     environ: Mapping[str, str] | None = None, cpu_count: int | None = None
 ) -> dict[str, Any]:
-    """gunicorn's settings (read by gunicorn.conf.py), validated like the app's."""
+    """The production server's settings (granian, read by serve.py), validated like the app's."""
     env = os.environ if environ is None else environ
+    for retired, successor in RETIRED_SERVER_SETTINGS.items():
+        if env.get(retired):
+            raise SettingsError(f"{retired} is no longer read (gunicorn's); its place: {successor}")
     cpus = cpu_count or len(os.sched_getaffinity(0))
     server: dict[str, Any] = {
         "BIND": env.get("BIND") or "127.0.0.1:8000",
-        # gunicorn's own rule of thumb for workers; each also runs GUNICORN_THREADS threads.
-        "WEB_CONCURRENCY": _integer(env, "WEB_CONCURRENCY", 2 * cpus + 1, minimum=1),
-        "GUNICORN_THREADS": _integer(env, "GUNICORN_THREADS", 4, minimum=1),
-        "GUNICORN_TIMEOUT": _integer(env, "GUNICORN_TIMEOUT", 30, minimum=1),
-        "GUNICORN_GRACEFUL_TIMEOUT": _integer(env, "GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=0),
-        "GUNICORN_KEEPALIVE": _integer(env, "GUNICORN_KEEPALIVE", 5, minimum=0),
+        # One process per CPU: granian's network I/O runs outside the GIL, and more workers
+        # measured no faster (docs/performance.md). Each runs SERVER_THREADS app threads.
+        "WEB_CONCURRENCY": _integer(env, "WEB_CONCURRENCY", cpus, minimum=1),
+        "SERVER_THREADS": _integer(env, "SERVER_THREADS", 4, minimum=1),
+        "SERVER_GRACEFUL_TIMEOUT": _integer(env, "SERVER_GRACEFUL_TIMEOUT", 30, minimum=1),
+        "SERVER_KEEPALIVE": _integer(env, "SERVER_KEEPALIVE", 5, minimum=0),
         "FORWARDED_ALLOW_IPS": env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1",
-        "ACCESS_LOG": _boolean(env, "ACCESS_LOG", True),
     }
     _check_bind(server["BIND"])
     _check_forwarded_allow_ips(server["FORWARDED_ALLOW_IPS"])

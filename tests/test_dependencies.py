@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from .conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-SOURCES = [*sorted((ROOT / "factcheck").rglob("*.py")), ROOT / "gunicorn.conf.py", ROOT / "app.py"]
+SOURCES = [*sorted((ROOT / "factcheck").rglob("*.py")), ROOT / "serve.py", ROOT / "app.py"]
 
 # Declared runtime dependencies that no module imports, and what uses them. (Packages that come
 # in through an extra, hiredis for redis[hiredis] and psycopg-binary for psycopg[binary], are

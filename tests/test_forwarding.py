@@ -16,7 +16,7 @@ from factcheck.core import seed
 from factcheck.storage.db import db
 
 from .conftest import SEEDS, _create_postgres_database, _drop_postgres_database, _migrate, make_app
-from .gunicorn_server import GunicornServer as ProductionServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 BASE = os.environ.get("TEST_DATABASE_URL", "")

@@ -50,6 +50,8 @@ def path_for(rule: Rule, ids: dict[str, int]) -> str:
         "delivery_id": 1,
         "member_id": 1,
         "prefix": "000000000000",
+        # Every organization has version 1 of its rating scale.
+        "version": 1,
         **ids,
     }
     if "filename" in rule.arguments:
@@ -158,7 +160,7 @@ def test_hsts_only_over_https(app: Flask, client: FlaskClient) -> None:
     assert "Strict-Transport-Security" not in (
         client.get("/healthz", base_url="https://factcheck.test").headers
     )
-    # Through gunicorn, behind a trusted proxy or not: tests/test_server.py.
+    # Through the production server, behind a trusted proxy or not: tests/test_server.py.
 
 
 @pytest.mark.parametrize(

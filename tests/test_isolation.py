@@ -32,6 +32,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("patch", "/api/v1/organizations/{slug}/webhooks/{subscription_id}"): {"enabled": False},
     ("post", "/api/v1/fact-checks/{fact_check_id}/reject"): {"comment": "Rival comment."},
+    ("patch", "/api/v1/organizations/{slug}"): {"name": "Rival Desk"},
+    ("post", "/api/v1/organizations/{slug}/rating-scales"): {
+        "worstRating": 1,
+        "bestRating": 2,
+        "labels": [
+            {"ratingValue": 1, "alternateName": "No", "definition": "Rival's no."},
+            {"ratingValue": 2, "alternateName": "Yes", "definition": "Rival's yes."},
+        ],
+    },
 }
 # The desk's administration: its admins' alone, so every stranger is refused.
 ADMIN_PATHS = ("/webhooks", "/members", "/keys", "/audit-log", "/review-policy")
@@ -121,6 +130,9 @@ def targets(world: dict[str, Any], path: str) -> list[tuple[str, str]]:
         for name in names:
             concrete = concrete.replace("{" + name + "}", str(world["webhooks"][name]))
         return [(concrete, "admin")]
+    if path.startswith("/api/v1/organizations/{slug}"):
+        # The organization and its rating scales: public to read, its admins' alone to change.
+        return [(path.replace("{slug}", "desk").replace("{version}", "1"), "organization")]
     if not names:
         return [(path, "collection")]
     if len(names) > 1 or names[0] not in world:
@@ -192,7 +204,7 @@ def test_strangers_read_no_drafts_and_change_nothing_on_any_route(
                 query_string=QUERIES.get(path),
             )
             status = response.status_code
-            if kind == "admin":
+            if kind == "admin" or (kind == "organization" and method in WRITE_METHODS):
                 # No admin scope (403) or no key (401), before whose objects are looked at.
                 expected = {403 if stranger == "rival" else 401}
             elif method in WRITE_METHODS:

@@ -139,6 +139,37 @@ def test_reads_are_limited_per_client_address(limited_app: LimitedApp) -> None:
     assert response.status_code == 201
 
 
+def client_commands(redis_server: RedisServer) -> dict[str, int]:
+    """How many times clients called each command (INFO commandstats; a script's own calls are
+    counted under their names, which the limiter's never are: it calls only EVALSHA)."""
+    stats = redis_server.client().info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(stat["calls"]) for name, stat in stats.items()}
+
+
+def test_a_limited_request_costs_one_redis_round_trip(
+    limited_app: LimitedApp, redis_server: RedisServer
+) -> None:
+    app = limited_app(RATE_LIMIT_READS="5 per minute")
+    client = app.test_client()
+    assert client.get("/api/v1/articles").status_code == 200  # scripts loaded, namespace read
+    before = client_commands(redis_server)
+    response = client.get("/api/v1/articles")
+    after = client_commands(redis_server)
+    assert response.status_code == 200
+    # The headers come from the hit's own answer: no GET or TTL of the counter after it.
+    assert (response.headers["RateLimit-Limit"], response.headers["RateLimit-Remaining"]) == (
+        "5",
+        "3",
+    )
+    assert 0 < int(response.headers["RateLimit-Reset"]) <= 60
+    spent = {
+        name: after.get(name, 0) - before.get(name, 0)
+        for name in ("evalsha", "eval", "get", "ttl", "pttl", "incrby", "script|load")
+    }
+    assert spent["evalsha"] + spent["eval"] == 1, spent
+    assert spent["get"] == spent["ttl"] == 0, spent
+
+
 def test_with_redis_down_limits_fall_back_to_memory(limited_app: LimitedApp) -> None:
     doomed = RedisServer()
     doomed.start()

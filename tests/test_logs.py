@@ -13,6 +13,12 @@ from factcheck.web import auth
 from .conftest import create_article, create_fact_check, new_organization, publish
 
 
+def flushed(capsys: pytest.CaptureFixture[str]) -> Any:
+    """What was written so far: the request lines are written by a thread of their own."""
+    logs.flush()
+    return capsys.readouterr()
+
+
 def lines(captured: str) -> list[dict[str, Any]]:
     """Every line the service logged must be one JSON object."""
     return [json.loads(line) for line in captured.splitlines() if line.strip()]
@@ -25,9 +31,9 @@ def request_lines(captured: str) -> list[dict[str, Any]]:
 def test_one_json_line_per_request_with_its_fields(
     client: FlaskClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    capsys.readouterr()
+    flushed(capsys)
     response = client.get("/api/v1/fact-checks/7", headers={"X-Request-ID": "trace-7.a_b"})
-    (line,) = request_lines(capsys.readouterr().out)
+    (line,) = request_lines(flushed(capsys).out)
     assert response.headers["X-Request-ID"] == "trace-7.a_b"
     assert line["request_id"] == "trace-7.a_b"
     assert line["method"] == "GET"
@@ -45,9 +51,9 @@ def test_one_json_line_per_request_with_its_fields(
 def test_an_unfit_request_id_is_replaced(
     client: FlaskClient, capsys: pytest.CaptureFixture[str], offered: str
 ) -> None:
-    capsys.readouterr()
+    flushed(capsys)
     response = client.get("/healthz", headers={"X-Request-ID": offered})
-    (line,) = request_lines(capsys.readouterr().out)
+    (line,) = request_lines(flushed(capsys).out)
     generated = response.headers["X-Request-ID"]
     assert generated != offered
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
@@ -69,9 +75,9 @@ def test_other_log_lines_of_a_request_carry_its_id(
         logging.getLogger("factcheck.anything").warning("something to note")
         return "ok"
 
-    capsys.readouterr()
+    flushed(capsys)
     response = app.test_client().get("/test-log-inside", headers={"X-Request-ID": "inside-1"})
-    logged = lines(capsys.readouterr().out)
+    logged = lines(flushed(capsys).out)
     note = next(line for line in logged if line["event"] == "something to note")
     assert note["request_id"] == response.headers["X-Request-ID"] == "inside-1"
     assert note["level"] == "warning" and note["logger"] == "factcheck.anything"
@@ -93,14 +99,14 @@ def test_no_api_key_or_authorization_header_reaches_a_log_line(
         raise RuntimeError(f"failed for key {token}")
 
     client = app.test_client()
-    capsys.readouterr()
+    flushed(capsys)
     article = create_article(client, headers)
     check = create_fact_check(client, headers, article.get_json()["id"])
     assert publish(client, headers, check).status_code == 200
     assert client.get("/api/v1/articles", headers=headers).status_code == 200
     assert client.get("/api/v1/articles", headers={"Authorization": "Bearer wrong"}).status_code
     assert client.get("/test-leaky", headers=headers).status_code == 500
-    captured = capsys.readouterr()
+    captured = flushed(capsys)
     output = captured.out + captured.err
 
     logged = lines(captured.out)
@@ -136,7 +142,7 @@ def test_log_level_comes_from_the_setting(
     from .conftest import make_app
 
     app = make_app(database_url, "", LOG_LEVEL="WARNING")
-    capsys.readouterr()
+    flushed(capsys)
     app.test_client().get("/healthz")
-    assert request_lines(capsys.readouterr().out) == []
+    assert request_lines(flushed(capsys).out) == []
     make_app(database_url, "", LOG_LEVEL="INFO")

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from factcheck.storage.db import db
-from factcheck.web import auth
+from factcheck.web import auth, metrics
 
 from .conftest import make_app
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 DURATION = "factcheck_http_request_duration_seconds"
@@ -118,12 +118,12 @@ def test_each_app_counts_its_own_requests(database_url: str, client: FlaskClient
     assert value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200") == 4
 
 
-# --- under gunicorn, several workers ----------------------------------------------------------
+# --- under the production server, several workers -------------------------------------------
 
 
 @pytest.fixture
-def two_workers(database_url: str, tmp_path: Path) -> Iterator[GunicornServer]:
-    server = GunicornServer(
+def two_workers(database_url: str, tmp_path: Path) -> Iterator[ProductionServer]:
+    server = ProductionServer(
         {"DATABASE_URL": database_url, "REDIS_URL": "", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
         workers=2,
     )
@@ -132,7 +132,14 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[GunicornServer]:
     server.stop()
 
 
-def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> None:
+def served(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The app's request lines for /healthz (each names the worker's pid)."""
+    return [
+        line for line in lines if line.get("event") == "request" and line["route"] == "/healthz"
+    ]
+
+
+def test_metrics_add_up_across_the_servers_workers(two_workers: ProductionServer) -> None:
     sent = 0
     pids: set[int] = set()
     # Requests on fresh connections land on whichever worker accepts first; go on until both
@@ -147,32 +154,31 @@ def test_metrics_add_up_across_gunicorn_workers(two_workers: GunicornServer) -> 
         for thread in threads:
             thread.join()
         sent += len(threads)
-        pids = {
-            line["pid"]
-            for line in two_workers.log_lines()
-            if line.get("event") == "access" and line["path"] == "/healthz"
-        }
+        pids = {line["pid"] for line in served(two_workers.log_lines())}
     assert len(pids) == 2, "every request went to one worker"
 
-    for _ in range(12):
+    def healthz_count() -> float:
         response = two_workers.request("GET", "/metrics")
         assert response.status == 200
         scraped = samples(response.body.decode())
-        # Each scrape, whichever worker answers it, sees every worker's requests (and the probe
-        # requests gunicorn_server made while waiting for the start).
-        counted = value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200")
-        assert counted >= sent
+        return value(scraped, DURATION + "_count", method="GET", route="/healthz", status="200")
 
-    def served(lines: list[dict[str, Any]]) -> int:
-        return sum(
-            1 for line in lines if line.get("event") == "access" and line["path"] == "/healthz"
-        )
+    # The scraped worker counts its own requests at once, the other's within FLUSH_EVERY: wait
+    # for them (bounded), then every scrape, whichever worker answers it, sees them all (and the
+    # probe requests production_server made while waiting for the start).
+    deadline = time.monotonic() + 20 * metrics.FLUSH_EVERY
+    while healthz_count() < sent and time.monotonic() < deadline:
+        time.sleep(metrics.FLUSH_EVERY / 10)
+    counts = [healthz_count() for _ in range(12)]
+    assert min(counts) >= sent, counts
+    counted = counts[-1]
+    # Request lines are written after the response is sent: wait until the count is reached.
+    assert counted == len(
+        served(two_workers.wait_for_log(lambda lines: len(served(lines)) >= counted))
+    )
 
-    # Access lines are written after the response is sent: wait until the count is reached.
-    assert counted == served(two_workers.wait_for_log(lambda lines: served(lines) >= counted))
 
-
-def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_path: Path) -> None:
+def test_a_dead_workers_gauges_stop_counting(two_workers: ProductionServer, tmp_path: Path) -> None:
     def capacity() -> float:
         scraped = samples(two_workers.request("GET", "/metrics").body.decode())
         return value(scraped, "factcheck_db_pool_capacity")
@@ -183,7 +189,8 @@ def test_a_dead_workers_gauges_stop_counting(two_workers: GunicornServer, tmp_pa
     assert per_worker >= 1
     os.kill(workers[0], signal.SIGKILL)
     wait_for_workers(two_workers.process.pid, tmp_path, count=2, replacing=workers)
-    # gunicorn's child_exit hook dropped the dead worker's share: two live workers, two shares.
+    # The worker that replaced it dropped the dead one's share (serve.py): two live workers,
+    # two shares.
     assert {capacity() for _ in range(6)} == {per_worker * 2}
 
 
@@ -203,7 +210,7 @@ def wait_for_workers(
 
 
 def worker_pids(pid: int) -> list[int]:
-    """The worker pids of a gunicorn master, from /proc (Linux)."""
+    """The worker pids of the server's main process, from /proc (Linux)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(child) for child in children]
 

@@ -17,7 +17,7 @@ from .conftest import (
     _migrate,
     make_app,
 )
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 BASE = os.environ.get("TEST_DATABASE_URL", "")
@@ -42,20 +42,20 @@ def shared_database() -> Iterator[str]:
 @pytest.fixture
 def instances(
     shared_database: str, redis_server: RedisServer
-) -> Iterator[tuple[GunicornServer, GunicornServer, str]]:
+) -> Iterator[tuple[ProductionServer, ProductionServer, str]]:
     yield from _serve_pair(shared_database, redis_server)
 
 
 @pytest.fixture
 def limited_instances(
     shared_database: str, redis_server: RedisServer
-) -> Iterator[tuple[GunicornServer, GunicornServer, str]]:
+) -> Iterator[tuple[ProductionServer, ProductionServer, str]]:
     yield from _serve_pair(shared_database, redis_server, RATE_LIMIT_WRITES="4 per minute")
 
 
 def _serve_pair(
     shared_database: str, redis_server: RedisServer, **extra_env: str
-) -> Iterator[tuple[GunicornServer, GunicornServer, str]]:
+) -> Iterator[tuple[ProductionServer, ProductionServer, str]]:
     redis_server.client().flushdb()
     app = make_app(shared_database, redis_server.url)
     with app.app_context():
@@ -71,7 +71,7 @@ def _serve_pair(
         "SITE_URL": "http://factcheck.test",
         **extra_env,
     }
-    first, second = GunicornServer(env), GunicornServer(env)
+    first, second = ProductionServer(env), ProductionServer(env)
     first.start()
     try:
         second.start()
@@ -84,7 +84,7 @@ def _serve_pair(
 
 
 def test_a_write_on_one_instance_is_never_served_stale_by_the_other(
-    instances: tuple[GunicornServer, GunicornServer, str], redis_server: RedisServer
+    instances: tuple[ProductionServer, ProductionServer, str], redis_server: RedisServer
 ) -> None:
     a, b, token = instances
     auth_header = {"Authorization": f"Bearer {token}"}
@@ -139,7 +139,7 @@ def test_a_write_on_one_instance_is_never_served_stale_by_the_other(
 
 
 def test_the_write_rate_limit_is_shared_by_both_instances(
-    limited_instances: tuple[GunicornServer, GunicornServer, str],
+    limited_instances: tuple[ProductionServer, ProductionServer, str],
 ) -> None:
     """Counters live in Redis, so alternating instances does not double a key's budget."""
     a, b, token = limited_instances

@@ -30,7 +30,7 @@ from .conftest import (
     new_organization,
     publish,
 )
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer, free_port
 
 BASE = os.environ.get("TEST_DATABASE_URL", "")
@@ -253,7 +253,7 @@ def test_a_service_started_without_its_database_caches_once_the_database_is_ther
 def test_the_production_server_starts_with_neither_database_nor_redis_reachable(
     tmp_path: Path,
 ) -> None:
-    server = GunicornServer(
+    server = ProductionServer(
         {
             "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/missing",
             "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",

@@ -1,6 +1,5 @@
 """Fact-check pages, embed cards, article pages and oEmbed, read as browsers and crawlers do."""
 
-import copy
 import json
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -16,13 +15,13 @@ from markupsafe import Markup
 
 from factcheck.core.organizations import organization as find_organization
 from factcheck.storage import store
-from factcheck.storage.db import db
 from factcheck.storage.models import FactCheck
 from factcheck.web.pages import verdict, views
 
 from .conftest import ARTICLE, FACT_CHECK, create_article, create_fact_check, publish
 from .jsonld import check_claimreview_profile, expand
 from .test_errors import assert_problem
+from .test_organizations_admin import key_of
 
 SITE = "http://factcheck.test"
 UNESCAPES = {
@@ -133,21 +132,47 @@ HOSTILE_TEXT = (
 )
 HOSTILE_FIELDS = (
     "headline author publisher claim quote claimant jobTitle alternateName ratingExplanation "
-    "reviewBody evidenceTitle evidencePublisher evidenceQuote correction retraction"
+    "reviewBody evidenceTitle evidencePublisher evidenceQuote correction retraction "
+    "organization definition"
 ).split()
 # URL paths may carry every hostile character that is not whitespace.
 HOSTILE_PATH = "/checks/</script><!--<script>\"'&\u2028\u2029"
 
 
-def name_on_scale(app: Flask, slug: str, value: int, label: str) -> None:
-    with app.app_context():
-        organization = find_organization(slug)
-        scale = copy.deepcopy(organization.rating_scale)
-        for entry in scale["labels"]:
-            if entry["ratingValue"] == value:
-                entry["alternateName"] = label
-        organization.rating_scale = scale
-        db.session.commit()
+def name_on_scale(app: Flask, client: FlaskClient, value: int, label: str, definition: str) -> None:
+    """A new version of desk's scale (1 to 5) where `value` is `label`, defined as `definition`."""
+    labels = [
+        {"ratingValue": step, "alternateName": f"Step {step}", "definition": f"Step {step}."}
+        for step in range(1, 6)
+    ]
+    labels[value - 1].update(alternateName=label, definition=definition)
+    scale = {"worstRating": 1, "bestRating": 5, "labels": labels}
+    response = client.post(
+        "/api/v1/organizations/desk/rating-scales", json=scale, headers=key_of(app, "desk", "admin")
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+def hostile_organization(app: Flask, client: FlaskClient, texts: dict[str, str]) -> None:
+    """desk's name and every policy URL of its, hostile."""
+    urls = {
+        name: f"https://desk.example.org/{name}{HOSTILE_PATH}"
+        for name in (
+            "logo correctionsPolicy publishingPrinciples methodology ownershipFundingInfo "
+            "errorReportingUrl"
+        ).split()
+    }
+    body = {
+        **urls,
+        "name": texts["organization"],
+        "sameAs": ["https://social.example" + HOSTILE_PATH],
+    }
+    response = client.patch(
+        "/api/v1/organizations/desk",
+        json=body,
+        headers={**key_of(app, "desk", "admin"), "If-Match": "*"},
+    )
+    assert response.status_code == 200, response.get_json()
 
 
 @settings(
@@ -163,7 +188,14 @@ def test_hostile_text_in_every_field_cannot_break_the_page(
     app: Flask, client: FlaskClient, writer: dict[str, str], texts: dict[str, str], retract: bool
 ) -> None:
     # A verdict is a label of the organization's scale, so the scale names the hostile one.
-    name_on_scale(app, "desk", FACT_CHECK["rating"]["ratingValue"], texts["alternateName"])
+    name_on_scale(
+        app,
+        client,
+        FACT_CHECK["rating"]["ratingValue"],
+        texts["alternateName"],
+        texts["definition"],
+    )
+    hostile_organization(app, client, texts)
     article = create_article(
         client,
         writer,
@@ -247,6 +279,8 @@ def test_hostile_text_in_every_field_cannot_break_the_page(
     assert citation["archivedAt"] == "https://archive.example.org" + HOSTILE_PATH
     notes = [comment["text"] for comment in document["correction"]]
     assert notes == [texts["correction"]]
+    assert document["author"]["name"] == texts["organization"]
+    assert document["author"]["sameAs"] == ["https://social.example" + HOSTILE_PATH]
     check_visible_text(client, page, texts, fact_check_id, article["id"], retract)
 
 
@@ -262,6 +296,17 @@ def check_visible_text(
     assert text_of(page, ".//h1") == texts["claim"]
     assert text_of(page, ".//blockquote[@class='quote']") == texts["quote"]
     assert text_of(page, ".//ol[@class='corrections']/li").endswith(": " + texts["correction"])
+    assert text_of(page, ".//p[@class='organization']/a") == texts["organization"]
+    definition = f"{texts['alternateName']}: {texts['definition']}"
+    assert text_of(page, ".//p[@class='definition']") == definition
+    organization = parse(client.get("/organizations/desk"))
+    assert organization.findall(".//script") == []
+    assert text_of(organization, ".//h1") == texts["organization"]
+    shown = [
+        "".join(dd.itertext())
+        for dd in organization.findall(".//dl[@class='scale-definitions']/dd")
+    ]
+    assert texts["definition"] in shown
     if retract:
         assert (
             text_of(page, ".//section[@class='banner']/p[@class='banner-note']")
@@ -346,6 +391,90 @@ def test_a_page_shows_claim_verdict_on_the_scale_evidence_and_article_link(
     assert f"{SITE}/articles/{check['articleId']}" in links
     assert text_of(page, ".//section[@aria-labelledby='corrections']/p") == "None."
     assert page.find(".//section[@class='banner']") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "name"),
+    [
+        ({"rating": {"ratingValue": 1, "alternateName": "False"}}, None, "Correction"),
+        ({"rating": {"ratingExplanation": "Put better."}}, "clarification", "Clarification"),
+        ({"reviewBody": "The office has since revised the series."}, "update", "Update"),
+    ],
+)
+def test_corrections_are_typed_on_the_page_and_in_the_claimreview(
+    client: FlaskClient,
+    writer: dict[str, str],
+    change: dict[str, Any],
+    kind: str | None,
+    name: str,
+) -> None:
+    check = published(client, writer)
+    path = f"/api/v1/fact-checks/{check.get_json()['id']}"
+    typed = {"correctionKind": kind} if kind else {}
+    response = client.patch(
+        path,
+        json={**change, "correction": "What changed.", **typed},
+        headers={**writer, "If-Match": check.headers["ETag"]},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [(c["kind"], c["note"]) for c in response.get_json()["corrections"]] == [
+        (kind or "correction", "What changed.")
+    ]
+    (comment,) = client.get(path + "/claimreview").get_json()["correction"]
+    assert (comment["name"], comment["text"]) == (name, "What changed.")
+    page = parse(client.get(path.removeprefix("/api/v1")))
+    (item,) = page.findall(".//ol[@class='corrections']/li")
+    assert text_of(item, ".//span[@class='correction-kind']") == name
+    assert item.get("class") == f"correction-{kind or 'correction'}"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "pointer"),
+    [
+        ({"reviewBody": "Edited.", "correctionKind": "update"}, 422, "/correctionKind"),
+        (
+            {"reviewBody": "Edited.", "correction": "x", "correctionKind": "erratum"},
+            422,
+            "/correctionKind",
+        ),
+    ],
+)
+def test_a_correction_kind_is_one_of_three_and_goes_with_a_note(
+    client: FlaskClient, writer: dict[str, str], body: dict[str, Any], status: int, pointer: str
+) -> None:
+    check = published(client, writer)
+    response = client.patch(
+        f"/api/v1/fact-checks/{check.get_json()['id']}",
+        json=body,
+        headers={**writer, "If-Match": check.headers["ETag"]},
+    )
+    problem = assert_problem(response, status)
+    assert [error["pointer"] for error in problem["errors"]] == [pointer]
+
+
+def test_a_public_note_needs_a_key_that_may_publish(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    check = published(client, writer)
+    response = client.patch(
+        f"/api/v1/fact-checks/{check.get_json()['id']}",
+        json={"reviewBody": "Edited.", "correction": "Reworded.", "correctionKind": "update"},
+        headers={**key_of(app, "desk", "write"), "If-Match": check.headers["ETag"]},
+    )
+    assert_problem(response, 403)
+
+
+def test_the_verdict_is_shown_with_its_definition(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    name_on_scale(app, client, 2, "Mostly false", "Partly right, mostly wrong.")
+    page = parse(client.get(f"/fact-checks/{published(client, writer).get_json()['id']}"))
+    assert text_of(page, ".//p[@class='definition']") == "Mostly false: Partly right, mostly wrong."
+    labels = [
+        text_of(li, ".//span[@class='step-label']")
+        for li in page.findall(".//ol[@class='scale']/li")
+    ]
+    assert labels == ["Step 1", "Mostly false", "Step 3", "Step 4", "Step 5"]
 
 
 def test_a_page_takes_the_language_of_the_fact_check(

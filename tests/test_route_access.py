@@ -40,6 +40,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/organizations/<slug>/members"): {"name": "New", "role": "writer"},
     ("PUT", "/api/v1/organizations/<slug>/review-policy"): {"approvalRequired": False},
     ("POST", "/api/v1/organizations/<slug>/keys"): {"name": "cms", "scopes": ["write"]},
+    ("PATCH", "/api/v1/organizations/<slug>"): {"name": "Desk Renamed"},
+    ("POST", "/api/v1/organizations/<slug>/rating-scales"): {
+        "worstRating": 1,
+        "bestRating": 2,
+        "labels": [
+            {"ratingValue": 1, "alternateName": "No", "definition": "Not so."},
+            {"ratingValue": 2, "alternateName": "Yes", "definition": "So."},
+        ],
+    },
 }
 # Routes whose other-organization check lives elsewhere, and why.
 NOT_FOUND_ELSEWHERE = {
@@ -100,6 +109,7 @@ def _targets(app: Flask, client: FlaskClient, desk: Desk) -> dict[str, Any]:
         "member_id": victim,
         "prefix": victim_key,
         "filename": "nothing.css",
+        "version": 1,
     }
 
 

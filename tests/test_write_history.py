@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from .conftest import ARTICLE, FACT_CHECK, key_of_new_organization
-from .gunicorn_server import GunicornServer
+from .production_server import ProductionServer
 from .redis_server import RedisServer
 
 THREADS = int(os.environ.get("HISTORY_THREADS", "8"))
@@ -49,7 +50,7 @@ class Unknown(Exception):
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Headers  # case-insensitive: granian sends names in lower case
     body: bytes
 
     def json(self) -> Any:
@@ -73,7 +74,7 @@ def call(
             sent["Content-Type"] = "application/json"
         connection.request(method, path, body=payload, headers=sent)
         answer = connection.getresponse()
-        return Answer(answer.status, dict(answer.getheaders()), answer.read())
+        return Answer(answer.status, Headers(answer.getheaders()), answer.read())
     except (OSError, http.client.HTTPException) as error:
         raise Unknown(repr(error)) from error
     finally:
@@ -126,13 +127,12 @@ def chaotic_redis() -> Iterator[RedisServer]:
 @pytest.fixture
 def served(own_database: str, chaotic_redis: RedisServer) -> Iterator[tuple[int, dict[str, str]]]:
     auth = key_of_new_organization(own_database)
-    server = GunicornServer(
+    server = ProductionServer(
         {
             "DATABASE_URL": own_database,
             "REDIS_URL": chaotic_redis.url,
             "SITE_URL": "http://factcheck.test",
             "RATE_LIMIT_ENABLED": "off",
-            "ACCESS_LOG": "off",
             "LOG_LEVEL": "WARNING",
         },
         workers=3,

@@ -129,7 +129,9 @@ def fact_check_changed(
 
 def forget_fact_check(check: FactCheck) -> None:
     """Every cached document that shows the fact-check goes once the unit of work commits."""
-    invalidation.record(names.showing_fact_check(check.id, check.article_id))
+    # The organization's page lists its latest published fact-checks.
+    listed = names.organization_documents(check.organization.slug).page
+    invalidation.record([*names.showing_fact_check(check.id, check.article_id), listed])
 
 
 def forget_article(article: Article) -> None:

@@ -14,6 +14,12 @@ from factcheck.schemas.fact_checks import rating_problems
 from factcheck.storage.models import RATING_COLUMNS, Article, FactCheck, Organization
 
 MAX_CLAIM_REVIEWED = 75
+# Correction.kind as readers see it (schemas/fact_checks.CORRECTION_KINDS).
+CORRECTION_NAMES = {
+    "correction": "Correction",
+    "clarification": "Clarification",
+    "update": "Update",
+}
 
 
 def canonical_url(fact_check: FactCheck, site_url: str) -> str:
@@ -56,11 +62,14 @@ def preview(fact_check: FactCheck, site_url: str) -> dict[str, Any]:
 
 
 def _organization(organization: Organization) -> dict[str, Any]:
+    """The fact-checker as schema.org and Google's ClaimReview guidelines describe an author:
+    its name and site, its logo, and the profiles that say who it is (sameAs)."""
     return {
         "@type": "Organization",
         "name": organization.name,
         "url": organization.url,
         "logo": organization.logo,
+        "sameAs": list(organization.same_as or []),
     }
 
 
@@ -123,8 +132,14 @@ def _citation(item: dict[str, Any]) -> dict[str, Any]:
 def _corrections(fact_check: FactCheck) -> list[dict[str, Any]]:
     # A retracted fact-check has no ClaimReview at all (its markup is withdrawn), so a retraction
     # is never one of these.
+    # schema.org has one type for all of them; `name` tells readers which kind each one is.
     return [
-        {"@type": "CorrectionComment", "text": c.note, "datePublished": _iso(c.date_created)}
+        {
+            "@type": "CorrectionComment",
+            "name": CORRECTION_NAMES.get(c.kind, CORRECTION_NAMES["correction"]),
+            "text": c.note,
+            "datePublished": _iso(c.date_created),
+        }
         for c in fact_check.corrections
     ]
 

@@ -9,7 +9,7 @@ from factcheck.core.articles import quote_at
 from factcheck.core.reads import owned_article
 from factcheck.core.urls import normalize
 from factcheck.problems import Conflict, Forbidden, Unprocessable
-from factcheck.schemas.fact_checks import ClaimAuthorSchema, RatingSchema
+from factcheck.schemas.fact_checks import CORRECTION_KINDS, ClaimAuthorSchema, RatingSchema
 from factcheck.storage import store
 from factcheck.storage.models import (
     DRAFT,
@@ -31,6 +31,7 @@ READER_FIELDS = frozenset({"claimReviewed", "quote", "quoteOffset", "rating", "e
 # Nested objects a PATCH merges into the stored one (RFC 7386), and the schema each must pass.
 MERGED = {"rating": RatingSchema(), "claim_author": ClaimAuthorSchema()}
 WIRE_NAMES = {"rating": "/rating", "claim_author": "/claimAuthor"}
+CORRECTION = CORRECTION_KINDS[0]
 
 
 def create_fact_check(actor: Actor, article_id: int, data: dict[str, Any]) -> FactCheck:
@@ -54,6 +55,12 @@ def update_fact_check(
     """Edit a draft freely; a published fact-check changes as a correction (see _correct)."""
     data = dict(data)
     correction_note = data.pop("correction", None)
+    correction_kind = data.pop("correction_kind", None)
+    if correction_kind is not None and correction_note is None:
+        raise Unprocessable(
+            "A correction's kind goes with its note.",
+            errors=[{"pointer": "/correctionKind", "detail": "Send it with `correction`."}],
+        )
     with store.unit_of_work():
         check = changes.fact_check_at(actor, fact_check_id, expected_version)
         if check.status == RETRACTED:
@@ -72,7 +79,7 @@ def update_fact_check(
             _check_scale(check)
         action = "update"
         if check.status == PUBLISHED:
-            action = _correct(check, changed, correction_note)
+            action = _correct(check, changed, correction_note, correction_kind or CORRECTION)
         left = review.after_edit(check)
         if left is not None:
             changed["status"] = [left, check.status]
@@ -94,16 +101,20 @@ def _merge(check: FactCheck, data: dict[str, Any]) -> dict[str, Any]:
 
 def _check_scale(check: FactCheck) -> None:
     organization = store.get(Organization, check.organization_id)
-    scales.check(organization.rating_scale if organization else None, check)
+    if organization is None:
+        scales.check(None, check)
+        return
+    scales.rate(organization, check)
 
 
 def _may_correct(actor: Actor, changed: dict[str, Any], note: str | None) -> None:
-    """A change readers see of a published fact-check needs `publish` and a correction note."""
+    """A change readers see of a published fact-check needs `publish` and a correction note; so
+    does any public note."""
     corrected = READER_FIELDS & changed.keys()
-    if corrected and "publish" not in actor.scopes:
+    if (corrected or note) and "publish" not in actor.scopes:
         raise Forbidden(
-            "Changing what readers see of a published fact-check is a correction: it needs a "
-            "key with the 'publish' scope."
+            "Changing what readers see of a published fact-check, or noting a change publicly, "
+            "is a correction: it needs a key with the 'publish' scope."
         )
     if corrected and not note:
         raise Unprocessable(
@@ -112,11 +123,13 @@ def _may_correct(actor: Actor, changed: dict[str, Any], note: str | None) -> Non
         )
 
 
-def _correct(check: FactCheck, changed: dict[str, Any], note: str | None) -> str:
-    """A change to a published fact-check: a correction if readers see it; the profile holds."""
+def _correct(check: FactCheck, changed: dict[str, Any], note: str | None, kind: str) -> str:
+    """A change to a published fact-check: a correction (or a clarification, an update) if
+    readers see it or a note says what it is; the profile holds."""
     action = "update"
-    if READER_FIELDS & changed.keys():
-        check.corrections.append(Correction(note=note, date_created=utcnow()))
+    # A change readers see has a note by now (_may_correct); a note is kept whatever it is on.
+    if note:
+        check.corrections.append(Correction(note=note, kind=kind, date_created=utcnow()))
         action = "correct"
     errors, _ = claimreview.profile_problems(check)
     if errors:

@@ -24,7 +24,7 @@ def publish(actor: Actor, fact_check_id: int, expected_version: int | None) -> P
         check = changes.fact_check_at(actor, fact_check_id, expected_version)
         # Refused (409) before the profile: a fact-check that may not be published yet.
         review.require(check, review.PUBLISH)
-        scales.check(check.organization.rating_scale, check)
+        scales.rate(check.organization, check)
         errors, warnings = claimreview.profile_problems(check)
         if errors:
             raise Unprocessable(

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 
-from factcheck.core import claimreview
+from factcheck.core import claimreview, organizations
 from factcheck.core import history as history_of
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize, version_etag
@@ -18,7 +18,6 @@ from factcheck.core.organizations import organization
 from factcheck.core.urls import lookup_key
 from factcheck.problems import Gone, NotFound
 from factcheck.schemas.fact_checks import FactCheckSchema, RevisionSchema
-from factcheck.schemas.organizations import OrganizationSchema
 from factcheck.storage import filters, store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
@@ -177,7 +176,8 @@ def article_claimreviews(actor: Actor | None, article_id: int) -> Document:
 
 def organization_document(slug: str) -> Document:
     def build() -> Document:
-        return json_document(OrganizationSchema().dump(organization(slug)))
+        # Its ETag names its version, for the If-Match of a PATCH.
+        return organizations.document(organization(slug))
 
     return read_through.serve(names.organization(slug), build)
 

@@ -4,7 +4,7 @@ Kept apart from core/review.py, which moves fact-checks, because this is an admi
 the organization (and so is audited).
 """
 
-from factcheck.core import audit
+from factcheck.core import audit, organizations
 from factcheck.core.actors import Actor, organization_of
 from factcheck.storage import store
 from factcheck.storage.models import Organization, utcnow
@@ -23,6 +23,9 @@ def set_policy(actor: Actor, slug: str, approval_required: bool) -> Organization
             before = organization.approval_required
             organization.approval_required = approval_required
             organization.date_modified = utcnow()
+            # Its version moves (the ETag its document shows), so the cached document goes.
+            store.flush()
+            organizations.forget_organization(organization, everything=False)
             details = {"approvalRequired": [before, approval_required]}
             audit.record(actor, "review-policy.update", f"organization:{slug}", details)
     return organization

@@ -57,6 +57,13 @@ class CitationSchema(Schema):
 
 class CorrectionCommentSchema(Schema):
     type_ = fields.Constant("CorrectionComment", data_key="@type", required=True)
+    name = fields.String(
+        required=True,
+        metadata={
+            "enum": ["Correction", "Clarification", "Update"],
+            "description": "What kind of note it is.",
+        },
+    )
     text = fields.String(required=True)
     date_published = fields.String(data_key="datePublished", required=True)
 

@@ -87,7 +87,17 @@ class EvidenceSchema(Schema):
     relation = fields.String(validate=validate.OneOf(RELATIONS), load_default="supports")
 
 
+CORRECTION_KINDS = ("correction", "clarification", "update")
+
+
 class CorrectionSchema(Schema):
+    kind = fields.String(
+        metadata={
+            "enum": list(CORRECTION_KINDS),
+            "description": "A correction fixes an error; a clarification explains better what "
+            "was right; an update adds what was learnt since.",
+        }
+    )
     note = fields.String()
     date_created = fields.AwareDateTime(data_key="dateCreated")
 
@@ -121,6 +131,15 @@ class FactCheckSchema(Schema):
     in_language = LanguageTag(data_key="inLanguage", load_default="en")
     corrections = fields.List(fields.Nested(CorrectionSchema), dump_only=True)
     retraction = fields.Nested(RetractionSchema, dump_only=True, allow_none=True)
+    rating_scale_version = fields.Integer(
+        data_key="ratingScaleVersion",
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The version of the organization's rating scale the verdict was "
+            "given on (/api/v1/organizations/{slug}/rating-scales/{version})."
+        },
+    )
     date_created = fields.AwareDateTime(data_key="dateCreated", dump_only=True)
     date_published = fields.AwareDateTime(data_key="datePublished", dump_only=True, allow_none=True)
     date_modified = fields.AwareDateTime(data_key="dateModified", dump_only=True)
@@ -145,8 +164,15 @@ class FactCheckPatchSchema(FactCheckSchema):
         metadata={
             "description": "Required, with a key that has the `publish` scope, when what readers "
             "see of a published fact-check changes (claimReviewed, quote, the rating and its "
-            "explanation, evidence); shown publicly with its date."
+            "explanation, evidence); shown publicly with its date and kind. Sent with another "
+            "change of a published fact-check (its reviewBody, say), it is recorded the same way."
         },
+    )
+    correction_kind = fields.String(
+        data_key="correctionKind",
+        load_only=True,
+        validate=validate.OneOf(CORRECTION_KINDS),
+        metadata={"description": "What the `correction` note is; `correction` when left out."},
     )
 
 

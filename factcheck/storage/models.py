@@ -90,8 +90,20 @@ class Organization(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     date_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The policies schema.org names for a news organization, as URLs of the organization's pages.
+    methodology: Mapped[str | None] = mapped_column(String(2048))
+    ownership_funding_info: Mapped[str | None] = mapped_column(String(2048))
+    error_reporting_url: Mapped[str | None] = mapped_column(String(2048))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    same_as: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The version of `rating_scale` among the organization's RatingScale rows.
+    rating_scale_version: Mapped[int] = mapped_column(Integer, default=1)
+
     # Publishing needs an approval by a member other than the fact-check's last editor.
     approval_required: Mapped[bool] = mapped_column(default=False)
+
+    # The UPDATE checks the version the client read (If-Match), as for articles and fact-checks.
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Member(Base):
@@ -189,6 +201,8 @@ class FactCheck(Base):
     url_key: Mapped[str | None] = mapped_column(String(2048), index=True)
     in_language: Mapped[str] = mapped_column(String(35))
     retraction_note: Mapped[str | None] = mapped_column(Text)
+    # The version of its organization's rating scale the verdict was given on; None unrated.
+    rating_scale_version: Mapped[int | None]
 
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     date_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -199,6 +213,12 @@ class FactCheck(Base):
     article: Mapped[Article] = relationship(lazy="joined")
     corrections: Mapped[list["Correction"]] = relationship(
         order_by="Correction.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    rated_on: Mapped["RatingScale | None"] = relationship(
+        primaryjoin="and_(foreign(FactCheck.organization_id) == RatingScale.organization_id, "
+        "foreign(FactCheck.rating_scale_version) == RatingScale.version)",
+        viewonly=True,
+        lazy="select",
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -222,6 +242,26 @@ class Correction(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fact_check_id: Mapped[int] = mapped_column(ForeignKey("fact_checks.id"), index=True)
     note: Mapped[str] = mapped_column(Text)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the note is, as readers are told: schemas/fact_checks.CORRECTION_KINDS.
+    kind: Mapped[str] = mapped_column(String(16), default="correction")
+
+
+class RatingScale(Base):
+    """One version of an organization's rating scale, kept for good: a verdict given on it is
+    read with its labels and definitions, whatever scale the organization uses later.
+
+    `scale` is the API's shape (schemas/rating_scales.py): worstRating, bestRating, labels
+    [{ratingValue, alternateName, definition}] and offScale [{alternateName, definition}].
+    """
+
+    __tablename__ = "rating_scales"
+    __table_args__ = (UniqueConstraint("organization_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    version: Mapped[int]
+    scale: Mapped[dict[str, Any]] = mapped_column(JSON)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

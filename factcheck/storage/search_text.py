@@ -52,7 +52,7 @@ ENGLISH_STOP_WORDS = frozenset(
     only own same so than too very s t can will just don should now""".split()
 )
 
-# PyStemmer's stemmers are not thread-safe: one set per thread (gunicorn runs gthread workers).
+# PyStemmer's stemmers are not thread-safe: one set per thread (the server's workers run threads).
 _local = threading.local()
 
 

@@ -33,6 +33,7 @@ from factcheck.storage.models import (
     FeedEntry,
     Member,
     Organization,
+    RatingScale,
     Revision,
 )
 
@@ -290,6 +291,43 @@ def rendering_only() -> tuple[Any, ...]:
 
 def dialect() -> str:
     return db.session.get_bind().dialect.name
+
+
+def rating_scales(organization_id: int) -> Sequence[RatingScale]:
+    return db.session.scalars(
+        select(RatingScale)
+        .where(RatingScale.organization_id == organization_id)
+        .order_by(RatingScale.version)
+    ).all()
+
+
+def rating_scale(organization_id: int, version: int) -> RatingScale | None:
+    return db.session.scalar(
+        select(RatingScale).where(
+            RatingScale.organization_id == organization_id, RatingScale.version == version
+        )
+    )
+
+
+def recent_published_fact_checks(organization_id: int, limit: int) -> Sequence[FactCheck]:
+    return db.session.scalars(
+        select(FactCheck)
+        .where(FactCheck.organization_id == organization_id, FactCheck.status == PUBLISHED)
+        .order_by(FactCheck.date_published.desc(), FactCheck.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def documents_of_organization(organization_id: int) -> tuple[list[int], list[int]]:
+    """The ids of every article and fact-check of the organization, drafts included: for
+    invalidation, never for display."""
+    articles = db.session.scalars(
+        select(Article.id).where(Article.organization_id == organization_id)
+    ).all()
+    checks = db.session.scalars(
+        select(FactCheck.id).where(FactCheck.organization_id == organization_id)
+    ).all()
+    return list(articles), list(checks)
 
 
 def audit_entries(

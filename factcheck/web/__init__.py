@@ -4,7 +4,8 @@ core or storage.
 The order of init_app below matters: Flask runs after_request hooks in reverse order of
 registration, so the request log (first) sees the final response, the security headers
 (second) have the last word on Cache-Control, and metrics (last) wraps every
-route registered before it.
+route registered before it. The fast lane comes after everything: it is the outermost WSGI layer,
+in front of Flask, and answers public cached reads with the same functions these hooks call.
 """
 
 from flask import Flask
@@ -14,6 +15,7 @@ from factcheck.web import (
     auth,
     cors,
     errors,
+    fast_lane,
     faults,
     health,
     metrics,
@@ -43,3 +45,4 @@ def init_app(app: Flask) -> None:
     metrics.init_app(app)
     prefix.init_app(app)
     faults.init_app(app)
+    fast_lane.init_app(app)

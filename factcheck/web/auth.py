@@ -34,7 +34,6 @@ FRAMEWORK_ROUTES = {
     "docs.static": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
     "api-docs.openapi_swagger_ui": PUBLIC,
-    "prometheus_metrics": PUBLIC,
 }
 
 # For `@blp.doc(security=...)` on routes that take a key.

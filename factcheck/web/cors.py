@@ -5,22 +5,31 @@ the job instead: reads get `Access-Control-Allow-Origin: *`, writes get nothing.
 """
 
 from flask import Flask, Response, request
+from werkzeug.datastructures import Headers
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 EXPOSED = "ETag, Link, Location, X-Total-Count, X-Request-ID, Retry-After"
 
 
+def add(headers: Headers, method: str, preflight_method: str) -> None:
+    """The CORS headers of an answer to `method` (a preflight's Access-Control-Request-Method
+    is `preflight_method`); the fast lane (web/fast_lane.py) calls this too."""
+    if method in READ_METHODS:
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = EXPOSED
+    elif method == "OPTIONS" and preflight_method.upper() in READ_METHODS:
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+        headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept"
+        headers["Access-Control-Max-Age"] = "86400"
+
+
 def _allow_reads(response: Response) -> Response:
-    if request.method in READ_METHODS:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED
-    elif request.method == "OPTIONS":
-        wanted = request.headers.get("Access-Control-Request-Method", "").upper()
-        if wanted in READ_METHODS:
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
-            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept"
-            response.headers["Access-Control-Max-Age"] = "86400"
+    add(
+        response.headers,
+        request.method,
+        request.headers.get("Access-Control-Request-Method", ""),
+    )
     return response
 
 

@@ -1,6 +1,6 @@
 """The path prefix (WSGI SCRIPT_NAME): believed only when TRUST_FORWARDED_PREFIX says so.
 
-A WSGI server may set SCRIPT_NAME from a request header (gunicorn does, for a `SCRIPT_NAME` header
+A WSGI server may set SCRIPT_NAME from a request header (serve.py does, for a `SCRIPT_NAME` header
 from any address in FORWARDED_ALLOW_IPS), and Flask builds every url_for on it. By default the app
 serves at the root: a SCRIPT_NAME it did not ask for goes back into the path, as if the header had
 never been sent, so the request is routed (or not found) by its full path. Absolute links do not

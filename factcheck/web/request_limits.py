@@ -1,10 +1,11 @@
 """Over-long request lines and header fields: 414 and 431 as problem+json, from the app.
 
-gunicorn answers these itself, with an HTML page, when its own limits trip, so gunicorn.conf.py
-raises them (request line: gunicorn's 1 MiB ceiling; header fields: 32 KiB each, 200 of them)
-and this hook enforces the service's limits (MAX_REQUEST_LINE, MAX_HEADER_FIELD_SIZE,
-MAX_HEADER_FIELDS) first thing in every request, so the answer is the service's problem+json with
-its usual headers, logged and counted like any other.
+The server answers these itself, without problem+json, when its own limits trip, so serve.py
+sets them above the service's (granian's parser caps a request target at 64 KiB and a request at
+100 header fields, so the settings are capped below those) and this hook enforces the service's
+limits (MAX_REQUEST_LINE, MAX_HEADER_FIELD_SIZE, MAX_HEADER_FIELDS) first thing in every request,
+so the answer is the service's problem+json with its usual headers, logged and counted like any
+other.
 """
 
 from typing import Any

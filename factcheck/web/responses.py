@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import ETags
 from werkzeug.http import unquote_etag
 
 from factcheck.core.documents import version_etag
@@ -28,7 +29,7 @@ PUBLIC = "public, max-age=60, must-revalidate"
 PRIVATE = "private, no-cache"
 
 ETAG_PATTERN = re.compile(
-    r"^(?P<kind>article|fact-check|webhook|member)-(?P<id>\d+)-v(?P<version>\d+)$"
+    r"^(?P<kind>article|fact-check|webhook|organization|member)-(?P<id>\d+)-v(?P<version>\d+)$"
 )
 
 # RFC 9110 §8.8.3: entity-tag = [ %s"W/" ] DQUOTE *etagc DQUOTE, in a list that may have empty
@@ -65,19 +66,35 @@ def not_modified(etag: str, headers: Mapping[str, str]) -> Response | None:
     tag = unquote_etag(etag)[0] or ""
     if "If-Match" in request.headers and not request.if_match.contains(tag):
         raise PreconditionFailed("If-Match does not name the current version.")
-    if request.if_none_match.contains_weak(tag):
+    if is_current(etag, request.if_none_match):
         return Response(status=304, headers=dict(headers))
     return None
 
 
+def is_current(etag: str, if_none_match: ETags) -> bool:
+    """Whether If-None-Match names `etag` (weak comparison) or is `*`."""
+    return if_none_match.contains_weak(unquote_etag(etag)[0] or "")
+
+
+def document_headers(found: Document) -> dict[str, str]:
+    """What a document's answer carries of its own: its ETag and Cache-Control policy."""
+    if found.public:
+        return {"ETag": found.etag, "Cache-Control": PUBLIC}
+    return {"ETag": found.etag, "Cache-Control": PRIVATE, "Vary": "Authorization"}
+
+
+def document_response(found: Document, current: bool, headers: Mapping[str, str]) -> Response:
+    """A 304 when the client's copy is `current`, else the document's bytes."""
+    if current:
+        return Response(status=304, headers=dict(headers))
+    return Response(found.body, mimetype=found.media_type, headers=headers)
+
+
 def document(found: Document, headers: Mapping[str, str] | None = None) -> Response:
-    """A rendered document with its ETag and Cache-Control, or a 304 when the client has it."""
-    validators = {**(headers or {}), "ETag": found.etag, "Cache-Control": PUBLIC}
-    if not found.public:
-        validators.update({"Cache-Control": PRIVATE, "Vary": "Authorization"})
-    return not_modified(found.etag, validators) or Response(
-        found.body, mimetype=found.media_type, headers=validators
-    )
+    """A rendered document with its ETag and Cache-Control, or a 304 when the client has it.
+    The fast lane (web/fast_lane.py) answers public ones with the same functions."""
+    validators = {**(headers or {}), **document_headers(found)}
+    return not_modified(found.etag, validators) or document_response(found, False, validators)
 
 
 def conditional(resource: Any, etag: str, cache_control: str) -> Any:

@@ -9,13 +9,14 @@
   not answered with a public document: what one organization sees must not stay in a shared
   browser's disk cache or a proxy.
 - `Strict-Transport-Security` when the request came over https: directly, or through a proxy the
-  server trusts with `X-Forwarded-Proto` (gunicorn's `forwarded_allow_ips`, FORWARDED_ALLOW_IPS);
+  server trusts with `X-Forwarded-Proto` (serve.py, FORWARDED_ALLOW_IPS);
   its max-age is HSTS_MAX_AGE, `0` sends none.
 """
 
 from collections.abc import Mapping
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 
 # The iframe targets: the card, which oEmbed answers name in their iframe's src.
 EMBEDDABLE = frozenset({"pages.fact_check_embed"})
@@ -30,39 +31,47 @@ ALWAYS: Mapping[str, str] = {
 }
 
 
-def _secure(response: Response) -> Response:
-    headers = response.headers
+def add(
+    headers: Headers,
+    status: int,
+    method: str,
+    endpoint: str | None,
+    with_key: bool,
+    secure: bool,
+    hsts_max_age: int,
+) -> None:
+    """The security headers of an answer `status` to `method` on `endpoint`, asked `with_key`
+    (an Authorization header) over https (`secure`) or not; the fast lane calls this too."""
     headers["X-Content-Type-Options"] = "nosniff"
-    if not _embed(response):
+    # The card's errors (a draft's 404) and its OPTIONS answer are nothing to frame.
+    embed = endpoint in EMBEDDABLE and method in {"GET", "HEAD"} and status < 400
+    if not embed:
         policy = headers.get("Content-Security-Policy")
         if not policy:
             headers["Content-Security-Policy"] = NO_FRAMING
         elif "frame-ancestors" not in policy:
             headers["Content-Security-Policy"] = f"{policy}; {NO_FRAMING}"
         headers["X-Frame-Options"] = "DENY"
-    if request.method not in SAFE_METHODS or _private_read(response):
+    # A read with a key whose answer is not a public document (a draft, an organization's
+    # list, a 401): the same bytes would not be served to everyone.
+    private_read = with_key and not headers.get("Cache-Control", "").startswith("public")
+    if method not in SAFE_METHODS or private_read:
         headers["Cache-Control"] = "no-store"
-    max_age = current_app.config.get("HSTS_MAX_AGE", 0)
-    if request.is_secure and max_age:
-        headers["Strict-Transport-Security"] = f"max-age={max_age}"
-    return response
+    if secure and hsts_max_age:
+        headers["Strict-Transport-Security"] = f"max-age={hsts_max_age}"
 
 
-def _embed(response: Response) -> bool:
-    # The card's errors (a draft's 404) and its OPTIONS answer are nothing to frame.
-    return (
-        request.endpoint in EMBEDDABLE
-        and request.method in {"GET", "HEAD"}
-        and response.status_code < 400
+def _secure(response: Response) -> Response:
+    add(
+        response.headers,
+        response.status_code,
+        request.method,
+        request.endpoint,
+        "Authorization" in request.headers,
+        request.is_secure,
+        current_app.config.get("HSTS_MAX_AGE", 0),
     )
-
-
-def _private_read(response: Response) -> bool:
-    """A read with a key whose answer is not a public document (a draft, an organization's
-    list, a 401): the same bytes would not be served to everyone."""
-    if "Authorization" not in request.headers:
-        return False
-    return not response.headers.get("Cache-Control", "").startswith("public")
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ database has told it, these functions act as if Redis were down.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from flask import Flask, current_app
@@ -20,6 +20,8 @@ from factcheck.storage.cache import scripts
 from factcheck.storage.cache.client import COOL_DOWN, SOCKET_TIMEOUT, Cache, connect
 
 __all__ = ["SOCKET_TIMEOUT", "Lease", "init_app", "namespace"]
+
+DecodedT = TypeVar("DecodedT")
 
 LEASE_MS = 3000
 EXTENSION = "factcheck.cache"
@@ -142,6 +144,23 @@ def document(name: str) -> bytes | None:
     if answered:
         cache.count("hits" if value is not None else "misses")
     return value if isinstance(value, bytes) else None
+
+
+def peek(name: str, decode: Callable[[bytes], DecodedT | None]) -> DecodedT | None:
+    """Document `name` from Redis, decoded, when Redis is in use and holds a good entry; only
+    that hit is counted: this is the fast lane's lookup, and its miss (or skip, or corrupt
+    entry) falls through to a read (`document`) that counts it."""
+    cache = _cache()
+    if cache.client is None or not cache.breaker.closed:
+        return None
+    prefix = cache.namespace()
+    if prefix is None:
+        return None
+    answered, value = cache.call(lambda client: client.get(prefix + "doc:" + name))
+    found = decode(value) if answered and isinstance(value, bytes) else None
+    if found is not None:
+        cache.count("hits")
+    return found
 
 
 def lease(name: str, token: str, known_bad: bytes = b"") -> Lease | None:

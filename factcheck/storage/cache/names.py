@@ -42,6 +42,21 @@ def organization(slug: str) -> str:
     return f"org:{quote(slug, safe='')}"
 
 
+class OrganizationNames(NamedTuple):
+    json: str
+    page: str
+    rating_scales: str
+
+
+def organization_documents(slug: str) -> OrganizationNames:
+    """The organization's own documents: its JSON, its page, its rating scales."""
+    return OrganizationNames(
+        json=organization(slug),
+        page=f"page:org:{quote(slug, safe='')}",
+        rating_scales=f"org:{quote(slug, safe='')}:scales",
+    )
+
+
 def showing_fact_check(fact_check_id: int, article_id: int) -> list[str]:
     """The fact-check's own documents, and its article's, which list it."""
     return [*fact_check(fact_check_id), *article(article_id)]
@@ -51,3 +66,13 @@ def showing_article(article_id: int, fact_check_ids: Iterable[int]) -> list[str]
     """The article's documents, and those of each of its fact-checks, which show the article."""
     shown = [name for fact_check_id in fact_check_ids for name in fact_check(fact_check_id)]
     return [*article(article_id), *shown]
+
+
+def showing_organization(
+    slug: str, article_ids: Iterable[int], fact_check_ids: Iterable[int]
+) -> list[str]:
+    """The organization's documents, and every document of its articles and fact-checks, which
+    all show it (the ClaimReview's author, the pages' header and footer)."""
+    shown = [name for article_id in article_ids for name in article(article_id)]
+    shown += [name for fact_check_id in fact_check_ids for name in fact_check(fact_check_id)]
+    return [*organization_documents(slug), *shown]

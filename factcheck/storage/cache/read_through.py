@@ -35,6 +35,20 @@ def serve(name: str, build: Callable[[], Document]) -> Document:
     return _build_once(name, build, known_bad=entry or b"")
 
 
+def cached(name: str) -> Document | None:
+    """The public document `name` when this process or Redis holds it; None otherwise, with
+    nothing built and no miss counted (the caller goes on to `serve`, which counts it)."""
+    invalidation.start_sweep()
+    copy = cache.local(name)
+    if isinstance(copy, Document):
+        return copy
+    epoch = cache.local_epoch()
+    hit = cache.peek(name, Document.decode)
+    if hit is not None:
+        cache.keep_local(name, hit, epoch)
+    return hit
+
+
 def _build_once(name: str, build: Callable[[], Document], known_bad: bytes) -> Document:
     """Take the lease and rebuild, or wait for the request that holds it to fill."""
     token = secrets.token_hex(8)

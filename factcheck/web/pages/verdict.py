@@ -1,7 +1,12 @@
-"""The verdict placed on the organization's rating scale: its labels, and a colour per position."""
+"""The verdict placed on the organization's rating scale: its labels, and a colour per position.
+
+The scale is the version the verdict was given on (FactCheck.rated_on), so a later scale never
+relabels it; fact-checks rated before scales had versions fall back to the current one.
+"""
 
 from dataclasses import dataclass
 
+from factcheck.core.scales import definitions
 from factcheck.storage.models import FactCheck
 
 # The number of steps drawn one by one; a wider scale shows its numbers instead.
@@ -25,6 +30,8 @@ class Verdict:
     worst: int | None
     best: int | None
     steps: list[Step]
+    # What the label means, on the scale the verdict was given on (when it says).
+    definition: str | None = None
 
     @property
     def worst_label(self) -> str | None:
@@ -37,7 +44,8 @@ class Verdict:
 
 def verdict(check: FactCheck) -> Verdict:
     """The rating placed on the organization's scale: its labels, and a colour per position."""
-    scale = check.organization.rating_scale or {}
+    rated_on = check.rated_on
+    scale = rated_on.scale if rated_on is not None else check.organization.rating_scale or {}
     labels = {item["ratingValue"]: item["alternateName"] for item in scale.get("labels", [])}
     worst = check.worst_rating if check.worst_rating is not None else scale.get("worstRating")
     best = check.best_rating if check.best_rating is not None else scale.get("bestRating")
@@ -51,7 +59,9 @@ def verdict(check: FactCheck) -> Verdict:
     value, tone = check.rating_value, "tone-off"
     if value is not None and isinstance(worst, int) and isinstance(best, int) and best > worst:
         tone = _tone(value, worst, best)
-    return Verdict(check.alternate_name or "", tone, value, worst, best, steps)
+    label = check.alternate_name or ""
+    definition = definitions(rated_on).get(label)
+    return Verdict(label, tone, value, worst, best, steps, definition)
 
 
 def _tone(value: int, worst: int, best: int) -> str:

@@ -7,6 +7,7 @@ see the same. Every link they write is absolute on SITE_URL and built from the U
 are cached and served to everyone.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,13 +16,13 @@ from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from factcheck.core import claimreview, reads
+from factcheck.core import claimreview, organizations, reads, scales
 from factcheck.core.documents import json_document
 from factcheck.core.urls import normalize
 from factcheck.problems import BadRequest, NotFound
 from factcheck.schemas.pages import OEmbedArgsSchema
 from factcheck.storage.documents import Document
-from factcheck.storage.models import Article, FactCheck
+from factcheck.storage.models import Article, FactCheck, Organization, RatingScale
 from factcheck.web import auth, responses
 from factcheck.web.errors import problem, validation_errors
 from factcheck.web.pages.verdict import verdict
@@ -68,6 +69,7 @@ def fact_check(fact_check_id: int) -> Response:
             canonical_url=claimreview.canonical_url(check, reads.site_url()),
             page_url=page_url(check.id),
             oembed_url=site_link("pages.oembed", url=page_url(check.id), format="json"),
+            correction_names=claimreview.CORRECTION_NAMES,
         )
 
     page = reads.fact_check_page(fact_check_id, render)
@@ -100,6 +102,25 @@ def article(article_id: int) -> Response:
         )
 
     page = reads.article_page(article_id, render)
+    return html_response(page, PAGE_CSP, {"X-Frame-Options": "DENY"})
+
+
+@blp.get("/organizations/<slug>")
+@auth.public
+def organization(slug: str) -> Response:
+    """Who the fact-checker is: its policies, its rating scale with the definitions, its latest
+    fact-checks."""
+
+    def render(found: Organization, scale: RatingScale | None, recent: Sequence[FactCheck]) -> str:
+        return render_template(
+            "organization.html",
+            organization=found,
+            scale=scale.scale if scale is not None else scales.from_checking(found.rating_scale),
+            scale_version=found.rating_scale_version,
+            checks=[(check, verdict(check)) for check in recent],
+        )
+
+    page = organizations.organization_page(slug, render)
     return html_response(page, PAGE_CSP, {"X-Frame-Options": "DENY"})
 
 

@@ -83,13 +83,17 @@ def fact_check(**fields: Any) -> FactCheck:
 def full_fact_check() -> FactCheck:
     """Every property the ClaimReview can carry."""
     return fact_check(
-        organization=organization(logo=SITE + "logo.png"),
+        organization=organization(
+            logo=SITE + "logo.png", same_as=["https://www.wikidata.org/wiki/Q1"]
+        ),
         article=article(
             author="A. Reporter",
             publisher={"name": "TRT World", "url": "https://news.example.com/"},
             date_published=date(2022, 3, 17),
         ),
-        corrections=[Correction(note="The date was wrong.", date_created=PUBLISHED)],
+        corrections=[
+            Correction(note="The date was wrong.", kind="correction", date_created=PUBLISHED)
+        ],
         review_body="US officials said so; no source showed Beijing knew.",
         rating_explanation="Officials claimed it without evidence.",
         claim_author={
@@ -161,6 +165,7 @@ def test_every_property_of_a_full_fact_check_is_rendered() -> None:
             "name": "Example Desk",
             "url": SITE,
             "logo": SITE + "logo.png",
+            "sameAs": ["https://www.wikidata.org/wiki/Q1"],
         },
         "datePublished": "2022-03-18T09:30:00+00:00",
         "dateModified": "2022-03-19T08:00:00+00:00",
@@ -212,6 +217,7 @@ def test_every_property_of_a_full_fact_check_is_rendered() -> None:
         "correction": [
             {
                 "@type": "CorrectionComment",
+                "name": "Correction",
                 "text": "The date was wrong.",
                 "datePublished": "2022-03-18T09:30:00+00:00",
             },
@@ -452,19 +458,32 @@ def test_evidence_is_cited_in_order() -> None:
 
 def test_corrections_are_correction_comments_in_order() -> None:
     corrections = [
-        Correction(note="First.", date_created=datetime(2022, 3, 19, tzinfo=UTC)),
-        Correction(note="Second.", date_created=datetime(2022, 3, 20, tzinfo=UTC)),
+        Correction(
+            note="First.", kind="correction", date_created=datetime(2022, 3, 19, tzinfo=UTC)
+        ),
+        Correction(note="Second.", kind="update", date_created=datetime(2022, 3, 20, tzinfo=UTC)),
+        Correction(
+            note="Third.", kind="clarification", date_created=datetime(2022, 3, 21, tzinfo=UTC)
+        ),
     ]
     assert rendered(fact_check(corrections=corrections))["correction"] == [
         {
             "@type": "CorrectionComment",
+            "name": "Correction",
             "text": "First.",
             "datePublished": "2022-03-19T00:00:00+00:00",
         },
         {
             "@type": "CorrectionComment",
+            "name": "Update",
             "text": "Second.",
             "datePublished": "2022-03-20T00:00:00+00:00",
+        },
+        {
+            "@type": "CorrectionComment",
+            "name": "Clarification",
+            "text": "Third.",
+            "datePublished": "2022-03-21T00:00:00+00:00",
         },
     ]
 

@@ -1,7 +1,7 @@
 """members and their roles, keys of members or tools, the review step, the audit log
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 
 Existing keys become tool keys: no member, their scopes as they were. Existing revisions keep
 their actor text and name no member.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

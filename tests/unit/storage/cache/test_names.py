@@ -117,3 +117,32 @@ def test_different_fact_checks_have_different_names(ids: list[int]) -> None:
 def test_a_quoted_slug_has_no_separator(slug: str) -> None:
     quoted = names.organization(slug).removeprefix("org:")
     assert not {"/", ":", " "} & set(quoted)
+
+
+def test_an_organizations_names_by_document() -> None:
+    assert names.organization_documents("a/b")._asdict() == {
+        "json": "org:a%2Fb",
+        "page": "page:org:a%2Fb",
+        "rating_scales": "org:a%2Fb:scales",
+    }
+
+
+def test_showing_an_organization_is_its_documents_and_all_of_its_work() -> None:
+    shown = names.showing_organization("desk", [1], [9])
+    assert sorted(shown) == sorted(
+        [*names.organization_documents("desk"), *names.article(1), *names.fact_check(9)]
+    )
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_different_organizations_documents_never_meet(first: str, second: str) -> None:
+    if first != second:
+        assert set(names.organization_documents(first)).isdisjoint(
+            names.organization_documents(second)
+        )
+
+
+@given(IDS, st.text(min_size=1))
+def test_an_organizations_documents_meet_no_fact_checks_or_articles(n: int, slug: str) -> None:
+    others = {*names.fact_check(n), *names.article(n)}
+    assert others.isdisjoint(names.organization_documents(slug))
