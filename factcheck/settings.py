@@ -113,6 +113,8 @@ def webhooks_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, A
         "WEBHOOK_RETRY_MAX_DELAY": _seconds(env, "WEBHOOK_RETRY_MAX_DELAY", 3600.0, minimum=0.01),
         # Retried for this long after the event, then dead-lettered.
         "WEBHOOK_RETRY_FOR": _seconds(env, "WEBHOOK_RETRY_FOR", 86400.0, minimum=0.01),
+        # How long a rotated API key keeps working beside its replacement (core/keys.rotate_key).
+        "KEY_ROTATION_GRACE_SECONDS": _integer(env, "KEY_ROTATION_GRACE_SECONDS", 86400, minimum=0),
     }
 
 

@@ -48,6 +48,8 @@ def path_for(rule: Rule, ids: dict[str, int]) -> str:
         "page_id": ids["fact_check_id"],
         "subscription_id": 1,
         "delivery_id": 1,
+        "member_id": 1,
+        "prefix": "000000000000",
         # Every organization has version 1 of its rating scale.
         "version": 1,
         **ids,

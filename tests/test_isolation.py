@@ -31,6 +31,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "events": ["fact_check.published"],
     },
     ("patch", "/api/v1/organizations/{slug}/webhooks/{subscription_id}"): {"enabled": False},
+    ("post", "/api/v1/fact-checks/{fact_check_id}/reject"): {"comment": "Rival comment."},
     ("patch", "/api/v1/organizations/{slug}"): {"name": "Rival Desk"},
     ("post", "/api/v1/organizations/{slug}/rating-scales"): {
         "worstRating": 1,
@@ -41,6 +42,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         ],
     },
 }
+# The desk's administration: its admins' alone, so every stranger is refused.
+ADMIN_PATHS = ("/webhooks", "/members", "/keys", "/audit-log", "/review-policy")
 
 
 # Collection reads that need a query ask for the words the desk's drafts share with its
@@ -65,11 +68,13 @@ def world(app: Flask, client: FlaskClient, writer: dict[str, str]) -> dict[str, 
     assert publish(client, writer, shown).status_code == 200
     webhook = _desk_webhook(app, client)
     return {
-        # Webhook routes are the organization's admins' alone: every stranger is refused.
+        # Admin routes are the organization's admins' alone: every stranger is refused.
         "webhooks": {
             "slug": "desk",
             "subscription_id": webhook["id"],
             "delivery_id": webhook["delivery_id"],
+            "member_id": 1,
+            "prefix": "000000000000",
         },
         "article_id": {"private": private["id"], "public": public["id"]},
         "fact_check_id": {
@@ -120,7 +125,7 @@ def operations(client: FlaskClient) -> list[tuple[str, str]]:
 def targets(world: dict[str, Any], path: str) -> list[tuple[str, str]]:
     """(concrete path, kind) for each desk object the templated path can name."""
     names = re.findall(r"{(\w+)}", path)
-    if "/webhooks" in path:
+    if any(part in path for part in ADMIN_PATHS):
         concrete = path
         for name in names:
             concrete = concrete.replace("{" + name + "}", str(world["webhooks"][name]))

@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 
 from factcheck import logs
+from factcheck.web import auth
 
 from .conftest import create_article, create_fact_check, new_organization, publish
 
@@ -69,6 +70,7 @@ def test_other_log_lines_of_a_request_carry_its_id(
     app: Flask, capsys: pytest.CaptureFixture[str]
 ) -> None:
     @app.get("/test-log-inside")
+    @auth.public  # every route declares what it needs (web/auth.py)
     def inside() -> str:
         logging.getLogger("factcheck.anything").warning("something to note")
         return "ok"
@@ -90,6 +92,7 @@ def test_no_api_key_or_authorization_header_reaches_a_log_line(
 
     # A careless handler that puts the credential into an exception and a log message.
     @app.get("/test-leaky")
+    @auth.public  # every route declares what it needs (web/auth.py)
     def leaky() -> str:
         logging.getLogger("factcheck.leaky").info("got %s", request.headers["Authorization"])
         logging.getLogger("factcheck.leaky").info("fields", extra={"authorization": "x"})

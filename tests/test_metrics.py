@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from factcheck.storage.db import db
-from factcheck.web import metrics
+from factcheck.web import auth, metrics
 
 from .conftest import make_app
 from .production_server import ProductionServer
@@ -84,6 +84,7 @@ def test_pool_gauge_counts_connections_held_by_running_requests(app: Flask) -> N
     entered, release = threading.Event(), threading.Event()
 
     @app.get("/test-hold-connection")
+    @auth.public  # every route declares what it needs (web/auth.py)
     def hold() -> str:
         from factcheck.storage.db import db
 

@@ -15,7 +15,7 @@ from factcheck.problems import PreconditionFailed, Unprocessable
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.storage import records, store
 from factcheck.storage.cache import invalidation, names
-from factcheck.storage.models import DRAFT, Article, FactCheck, Revision, utcnow
+from factcheck.storage.models import UNPUBLISHED, Article, FactCheck, Revision, utcnow
 
 
 def article_at(actor: Actor, article_id: int, expected_version: int | None) -> Article:
@@ -93,28 +93,40 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_revision(check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]) -> None:
+def record_revision(
+    check: FactCheck,
+    actor: Actor,
+    action: str,
+    changes: dict[str, Any],
+    comment: str | None = None,
+) -> None:
     store.add(
         Revision(
             fact_check_id=check.id,
             version=check.version,
             action=action,
             actor=actor.name,
+            member_id=actor.member_id,
             changes=changes,
+            comment=comment,
             date_created=utcnow(),
         )
     )
 
 
 def fact_check_changed(
-    check: FactCheck, actor: Actor, action: str, changes: dict[str, Any]
+    check: FactCheck,
+    actor: Actor,
+    action: str,
+    changes: dict[str, Any],
+    comment: str | None = None,
 ) -> None:
     """Inside the change's unit of work: its revision, its stale documents and (once public) its
     place in the feed, and the webhook event that tells subscribers."""
     store.flush()
-    record_revision(check, actor, action, changes)
+    record_revision(check, actor, action, changes, comment)
     forget_fact_check(check)
-    if check.status != DRAFT:
+    if check.status not in UNPUBLISHED:
         records.record_feed_change(check.id)
     outbox.fact_check_changed(check, action)
 

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from factcheck.core import changes, claimreview, scales
+from factcheck.core import changes, claimreview, review, scales
 from factcheck.core.actors import Actor
 from factcheck.core.articles import quote_at
 from factcheck.core.reads import owned_article
@@ -16,6 +16,7 @@ from factcheck.storage.models import (
     PUBLISHED,
     RATING_COLUMNS,
     RETRACTED,
+    UNPUBLISHED,
     Correction,
     FactCheck,
     Organization,
@@ -79,6 +80,9 @@ def update_fact_check(
         action = "update"
         if check.status == PUBLISHED:
             action = _correct(check, changed, correction_note, correction_kind or CORRECTION)
+        left = review.after_edit(check)
+        if left is not None:
+            changed["status"] = [left, check.status]
         check.date_modified = utcnow()
         changes.fact_check_changed(check, actor, action, changed)
     return check
@@ -136,7 +140,7 @@ def _correct(check: FactCheck, changed: dict[str, Any], note: str | None, kind: 
 def delete_fact_check(actor: Actor, fact_check_id: int, expected_version: int | None) -> None:
     with store.unit_of_work():
         check = changes.fact_check_at(actor, fact_check_id, expected_version)
-        if check.status != DRAFT:
+        if check.status not in UNPUBLISHED:
             raise Conflict("Published fact-checks are retracted, not deleted.")
         changes.forget_fact_check(check)
         store.delete(check)

@@ -28,7 +28,7 @@ from factcheck.problems import BadRequest, NotFound, PreconditionFailed, Problem
 from factcheck.schemas.articles import ArticleSchema
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.storage import markup_pages, store
-from factcheck.storage.models import DRAFT, PUBLISHED, Article, FactCheck, Organization
+from factcheck.storage.models import PUBLISHED, UNPUBLISHED, Article, FactCheck, Organization
 
 MARKUPS = "/claimReviewMarkups"
 RETRACTED_BY_UPDATE = "Removed from its page through pages.update."
@@ -56,7 +56,7 @@ def get_page(actor: Actor, page_id: int) -> Page:
     """One of the actor's organization's pages; anything else is not found."""
     check = store.get(FactCheck, page_id)
     if check is not None and check.organization_id == actor.organization_id:
-        if check.status != DRAFT:
+        if check.status not in UNPUBLISHED:
             found = _page_of(check)
             if found.id == page_id and found.published:
                 return found

@@ -4,7 +4,8 @@ To its own organization: every revision as stored (drafts, the key that made eac
 public: the published record. It starts at the first publish, whose entry shows what the public
 then saw appear (the draft's fields, replayed from its revisions, as [null, value]); each later
 correction, edit and the retraction follow as the changes the public saw. Nothing of the draft
-states before it, and the actor is always the organization, never a member or a key.
+states before it (nor the review: submit, approve, reject and their comments), and the actor is
+always the organization, never a member or a key.
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from factcheck.schemas.fact_checks import FactCheckSchema
-from factcheck.storage.models import DRAFT, FactCheck, Revision
+from factcheck.storage.models import UNPUBLISHED, FactCheck, Member, Revision
 
 CREATE, PUBLISH, CORRECT, RETRACT = "create", "publish", "correct", "retract"
 # What a change may show publicly: the fields of the public fact-check, its status, its retraction.
@@ -33,20 +34,32 @@ class Entry:
     date_created: datetime
     # The correction's or the retraction's note, which the public sees with its date.
     note: str | None = None
+    # Only in the organization's own history: the member behind the change, a rejection's comment.
+    member: Member | None = None
+    comment: str | None = None
 
 
 def full(check: FactCheck, revisions: Sequence[Revision]) -> list[Entry]:
     """Every revision, as its organization recorded it."""
     notes = _notes(check, revisions)
     return [
-        Entry(r.version, r.action, r.actor, r.changes, r.date_created, notes.get(r.id))
+        Entry(
+            r.version,
+            r.action,
+            r.actor,
+            r.changes,
+            r.date_created,
+            notes.get(r.id),
+            r.member,
+            r.comment,
+        )
         for r in revisions
     ]
 
 
 def public(check: FactCheck, revisions: Sequence[Revision]) -> list[Entry]:
     """The published record: from the first publish on, by the organization."""
-    if check.status == DRAFT:
+    if check.status in UNPUBLISHED:
         return []
     notes = _notes(check, revisions)
     actor = check.organization.slug
@@ -77,7 +90,15 @@ def _draft(revisions: Sequence[Revision]) -> dict[str, Any]:
         if revision.action == CREATE:
             state = dict(revision.changes)
         else:
-            state.update({key: after for key, (_before, after) in revision.changes.items()})
+            # The review's moves (submit, approve, reject) change only the status, which the
+            # publish entry itself shows.
+            state.update(
+                {
+                    key: after
+                    for key, (_before, after) in revision.changes.items()
+                    if key != "status"
+                }
+            )
     return {
         key: value
         for key, value in state.items()

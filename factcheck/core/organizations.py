@@ -9,7 +9,7 @@ verdict keeps the version it was given on.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from factcheck.core import published, scales
+from factcheck.core import audit, published, scales
 from factcheck.core.actors import Actor
 from factcheck.core.documents import html_document, json_document, serialize
 from factcheck.problems import Conflict, NotFound, PreconditionFailed
@@ -95,13 +95,21 @@ def update_organization(
         changed = {key: value for key, value in data.items() if getattr(found, key) != value}
         if not changed:
             return found
+        # As the audit log keeps every change: the API's field name, [before, after].
+        details = {_camel(key): [getattr(found, key), value] for key, value in changed.items()}
         for key, value in changed.items():
             # A list removed by `null` is an empty list, as a new organization has.
             setattr(found, key, [] if value is None and key in {"languages", "same_as"} else value)
         found.date_modified = utcnow()
         store.flush()
         forget_organization(found)
+        audit.record(actor, "organization.update", f"organization:{slug}", details)
     return found
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def forget_organization(organization: Organization, everything: bool = True) -> None:
@@ -165,6 +173,7 @@ def new_scale_version(actor: Actor, slug: str, data: Mapping[str, Any]) -> Ratin
         store.flush()
         # Published verdicts keep their version: only the organization's own documents change.
         forget_organization(owner, everything=False)
+        audit.record(actor, "rating-scale.add", f"organization:{slug}", {"version": version})
     return created
 
 

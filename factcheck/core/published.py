@@ -19,7 +19,7 @@ from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.storage import store, stored_documents
 from factcheck.storage.cache import names
 from factcheck.storage.documents import Document
-from factcheck.storage.models import DRAFT, PUBLISHED, FactCheck
+from factcheck.storage.models import PUBLISHED, UNPUBLISHED, FactCheck
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ _FACT_CHECK = FactCheckSchema()
 def fact_check_json(check: FactCheck) -> Document:
     """The fact-check as the API shows it, with its version's ETag; public unless a draft."""
     body = serialize(_FACT_CHECK.dump(check))
-    return Document(body, version_etag(check), "application/json", check.status != DRAFT)
+    return Document(body, version_etag(check), "application/json", check.status not in UNPUBLISHED)
 
 
 def claimreview_document(check: FactCheck) -> Document:
@@ -45,8 +45,9 @@ def site_url() -> str:
 
 def _public_documents(check: FactCheck) -> dict[str, Document | None]:
     """The stored documents of the fact-check by name; None for one it must not have."""
-    if check.status == DRAFT:
-        return {}  # never public, so never stored, and a fact-check never goes back to draft
+    if check.status in UNPUBLISHED:
+        # Never public yet, so never stored; once published a fact-check never goes back.
+        return {}
     own = names.fact_check(check.id)
     ld = claimreview_document(check) if check.status == PUBLISHED else None
     return {own.json: fact_check_json(check), own.claimreview: ld}

@@ -20,7 +20,7 @@ from factcheck.storage import filters, store
 from factcheck.storage.cache import names, read_through
 from factcheck.storage.documents import Document
 from factcheck.storage.filters import Filters
-from factcheck.storage.models import DRAFT, RETRACTED, Article, FactCheck
+from factcheck.storage.models import RETRACTED, UNPUBLISHED, Article, FactCheck
 
 # An article page lists at most this many of its fact-checks.
 MAX_LISTED = 100
@@ -64,7 +64,7 @@ def _owned(model: type[OwnedT], actor: Actor, row_id: int, noun: str) -> OwnedT:
 
 
 def _visible(check: FactCheck, actor: Actor | None) -> bool:
-    if check.status != DRAFT:
+    if check.status not in UNPUBLISHED:
         return True
     return actor is not None and actor.organization_id == check.organization_id
 
@@ -139,7 +139,7 @@ def fact_check_claimreview(actor: Actor | None, fact_check_id: int) -> Document:
         check = fact_check_for(actor, fact_check_id)
         if check.status == RETRACTED:
             raise _withdrawn(check)
-        if check.status == DRAFT:
+        if check.status in UNPUBLISHED:
             # Only its own organization gets here; never cached.
             draft = claimreview.preview(check, site_url())
             return json_document(draft, "application/ld+json", public=False)

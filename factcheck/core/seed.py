@@ -1,4 +1,5 @@
-"""Seed content, loaded through the same use cases as the API, so it obeys the same rules."""
+"""Seed content, loaded through the same use cases as the API, so it obeys the same rules: each
+fact-check is drafted, submitted, approved and published (core/review.py)."""
 
 import json
 from collections.abc import Iterator
@@ -10,12 +11,13 @@ from factcheck.core.articles import create_article
 from factcheck.core.drafting import create_fact_check
 from factcheck.core.organizations import create_organization
 from factcheck.core.publishing import publish
+from factcheck.core.review import approve, submit
 from factcheck.core.urls import normalize
 from factcheck.schemas.articles import ArticleSchema
 from factcheck.schemas.fact_checks import FactCheckSchema
 from factcheck.schemas.organizations import OrganizationSchema
 from factcheck.storage import store
-from factcheck.storage.models import DRAFT
+from factcheck.storage.models import APPROVED, DRAFT, IN_REVIEW
 
 
 def load_directory(directory: Path) -> Iterator[str]:
@@ -46,7 +48,12 @@ def load_file(path: Path) -> Iterator[str]:
         if check is None:
             check = create_fact_check(actor, article.id, fields)
             created += 1
+        # Through the review step, as a desk would: submitted, approved, published.
         if check.status == DRAFT:
+            check = submit(actor, check.id, check.version)
+        if check.status == IN_REVIEW:
+            check = approve(actor, check.id, check.version)
+        if check.status == APPROVED:
             publish(actor, check.id, check.version)
     yield f"{path.name}: {created} new fact-checks, {len(bundle['factChecks'])} in the file"
 

@@ -24,7 +24,7 @@ from factcheck.schemas.fields import (
 from factcheck.schemas.problems import ProblemItemSchema
 
 RELATIONS = ("supports", "refutes", "context")
-STATUSES = ("draft", "published", "retracted")
+STATUSES = ("draft", "in_review", "approved", "published", "retracted")
 MAX_RATING = 100
 
 
@@ -206,16 +206,42 @@ class PublicationSchema(FactCheckSchema):
         return data
 
 
+class RevisionMemberSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+
+
 class RevisionSchema(Schema):
     """One entry of a fact-check's history (core/history.py)."""
 
     version = fields.Integer()
-    action = fields.String(metadata={"enum": ["create", "update", "publish", "correct", "retract"]})
+    action = fields.String(
+        metadata={
+            "enum": [
+                "create",
+                "update",
+                "submit",
+                "approve",
+                "reject",
+                "publish",
+                "correct",
+                "retract",
+            ]
+        }
+    )
     actor = fields.String(
         metadata={
             "description": "The organization's slug in the public history; the API key (or the "
             "CLI) that made the change in the history its own organization reads."
         }
+    )
+    member = fields.Nested(
+        RevisionMemberSchema,
+        metadata={"description": "Only to its organization: the member whose key made it."},
+    )
+    comment = fields.String(
+        metadata={"description": "Only to its organization: a rejection's comment."}
     )
     changes = fields.Dict(
         metadata={
@@ -230,8 +256,9 @@ class RevisionSchema(Schema):
 
     @post_dump
     def _without_absent_note(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        if data.get("note") is None:
-            data.pop("note", None)
+        for optional in ("note", "member", "comment"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
 

@@ -24,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from factcheck.storage.db import Base
 
 DRAFT, PUBLISHED, RETRACTED = "draft", "published", "retracted"
+# The review step between a draft and its publication (core/review.py moves between them).
+IN_REVIEW, APPROVED = "in_review", "approved"
+# Statuses the public never sees: the organization's own work in progress.
+UNPUBLISHED = frozenset({DRAFT, IN_REVIEW, APPROVED})
 
 DEFAULT_RATING_SCALE: dict[str, Any] = {
     "worstRating": 1,
@@ -95,7 +99,28 @@ class Organization(Base):
     # The version of `rating_scale` among the organization's RatingScale rows.
     rating_scale_version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Publishing needs an approval by a member other than the fact-check's last editor.
+    approval_required: Mapped[bool] = mapped_column(default=False)
+
     # The UPDATE checks the version the client read (If-Match), as for articles and fact-checks.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Member(Base):
+    """A person of an organization's desk, with a role (core/members.ROLES); their keys act with
+    it. Removed members stay, so that the revisions they made still name them."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    date_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    date_removed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -111,8 +136,14 @@ class ApiKey(Base):
     scopes: Mapped[str] = mapped_column(String(100))
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     date_revoked: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A member's key acts with the member's role; a tool's key (no member) with its scopes.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    date_last_used: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the key was rotated: it keeps working until then, for the grace period.
+    date_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
+    member: Mapped[Member | None] = relationship(lazy="joined")
 
     @property
     def scope_set(self) -> frozenset[str]:
@@ -246,6 +277,12 @@ class Revision(Base):
     actor: Mapped[str] = mapped_column(String(120))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The member behind the key that made the change; shown to the organization only.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # A rejection's comment for the writer: kept with the revision, never public.
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    member: Mapped[Member | None] = relationship(lazy="joined")
 
 
 class IdempotencyRecord(Base):
@@ -378,3 +415,20 @@ class PublishedDocument(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(100))
     media_type: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(Base):
+    """One admin action (members, keys, settings), written in the action's own transaction."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # The key (or the CLI) that acted, as revisions name it, and its member if it has one.
+    actor: Mapped[str] = mapped_column(String(120))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    # What it acted on, e.g. "member:3", "key:ab12cd34ef56".
+    target: Mapped[str] = mapped_column(String(120))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

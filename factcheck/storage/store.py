@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,8 +29,10 @@ from factcheck.storage.models import (
     RETRACTED,
     ApiKey,
     Article,
+    AuditEntry,
     FactCheck,
     FeedEntry,
+    Member,
     Organization,
     RatingScale,
     Revision,
@@ -327,3 +331,53 @@ def documents_of_organization(organization_id: int) -> tuple[list[int], list[int
         select(FactCheck.id).where(FactCheck.organization_id == organization_id)
     ).all()
     return list(articles), list(checks)
+
+
+def audit_entries(
+    organization_id: int, page: int, page_size: int
+) -> tuple[Sequence[AuditEntry], int]:
+    query = select(AuditEntry).where(AuditEntry.organization_id == organization_id)
+    return _page(query.order_by(AuditEntry.id.desc()), page, page_size)
+
+
+def members(organization_id: int) -> Sequence[Member]:
+    """The organization's members, removed ones left out."""
+    query = select(Member).where(
+        Member.organization_id == organization_id, Member.date_removed.is_(None)
+    )
+    return db.session.scalars(query.order_by(Member.id)).all()
+
+
+def api_keys(organization_id: int, now: datetime) -> Sequence[ApiKey]:
+    """The organization's keys that still work: not revoked, not past a rotation's grace."""
+    query = select(ApiKey).where(
+        ApiKey.organization_id == organization_id,
+        ApiKey.date_revoked.is_(None),
+        or_(ApiKey.date_expires.is_(None), ApiKey.date_expires > now),
+    )
+    return db.session.scalars(query.order_by(ApiKey.id)).all()
+
+
+def keys_of_member(member_id: int) -> Sequence[ApiKey]:
+    return db.session.scalars(select(ApiKey).where(ApiKey.member_id == member_id)).all()
+
+
+def note_key_used(key_id: int, now: datetime, unless_since: datetime) -> None:
+    """Note that the key was used, unless that was noted since `unless_since` already: one
+    small UPDATE now and then, not one per request, in a transaction of its own.
+
+    Best effort: a read must go on while another writer holds SQLite's lock or the database
+    refuses writes, so a failure here is logged and the request carries on.
+    """
+    try:
+        with unit_of_work():
+            db.session.execute(
+                update(ApiKey)
+                .where(
+                    ApiKey.id == key_id,
+                    or_(ApiKey.date_last_used.is_(None), ApiKey.date_last_used < unless_since),
+                )
+                .values(date_last_used=now)
+            )
+    except (OperationalError, InterfaceError, PoolTimeout) as error:
+        log.warning("could not note that API key %s was used: %s", key_id, error)

@@ -12,6 +12,7 @@ from flask import Flask
 
 from factcheck.web import (
     api,
+    auth,
     cors,
     errors,
     fast_lane,
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app, openapi.init_app(app))
     pages.init_app(app)
     errors.init_app(app)  # after flask-smorest's Api, so that these handlers replace its own
+    auth.init_app(app)  # deny by default: a route whose view declares no requirement is closed
     rate_limits.init_app(app, api.LIMITED)
     cors.init_app(app)
     health.init_app(app)

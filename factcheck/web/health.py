@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck.storage import cache
 from factcheck.storage.db import db
+from factcheck.web import auth
 from factcheck.web.errors import problem
 
 blp = Blueprint("health", __name__)
@@ -20,6 +21,7 @@ VERSION_TABLE = "alembic_version"
 
 
 @blp.get("/healthz")
+@auth.public
 def healthz() -> Response:
     """Alive: answers without touching the database or Redis, so a restart is never caused by
     a dependency being down."""
@@ -29,6 +31,7 @@ def healthz() -> Response:
 
 
 @blp.get("/readyz")
+@auth.public
 def readyz() -> Response:
     checks = {"database": database_state(), "redis": redis_state()}
     if checks["database"] != "ok":

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, event
 
 from factcheck.storage import cache
 from factcheck.storage.db import db
+from factcheck.web import auth
 
 ENDPOINT_PATH = "/metrics"
 EXTENSION = "factcheck.metrics"
@@ -158,6 +159,7 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = tally = Tally(app, registry)
 
     def flushed_first(view: Callable[..., Any]) -> Callable[..., Any]:
+        @auth.public  # Prometheus scrapes without a key (README, "Health, metrics, logs")
         def scrape(*args: Any, **kwargs: Any) -> Any:
             tally.flush()
             return view(*args, **kwargs)

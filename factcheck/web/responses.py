@@ -29,7 +29,7 @@ PUBLIC = "public, max-age=60, must-revalidate"
 PRIVATE = "private, no-cache"
 
 ETAG_PATTERN = re.compile(
-    r"^(?P<kind>article|fact-check|webhook|organization)-(?P<id>\d+)-v(?P<version>\d+)$"
+    r"^(?P<kind>article|fact-check|webhook|organization|member)-(?P<id>\d+)-v(?P<version>\d+)$"
 )
 
 # RFC 9110 §8.8.3: entity-tag = [ %s"W/" ] DQUOTE *etagc DQUOTE, in a list that may have empty

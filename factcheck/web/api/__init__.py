@@ -6,9 +6,12 @@ from flask_smorest import Api
 
 from factcheck.web.api import (
     articles,
+    audit,
     fact_checks,
     feed,
     google,
+    keys,
+    members,
     organizations,
     search,
     webhooks,
@@ -16,9 +19,19 @@ from factcheck.web.api import (
 from factcheck.web.api.blueprint import MAX_ID, IdConverter
 
 # The blueprints the rate limits cover (writes per key, reads per address).
-LIMITED = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, google.blp)
+# The desk's administration (members, keys, audit log): admin keys only.
+DESK = (members.blp, keys.blp, audit.blp)
+LIMITED = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, google.blp, *DESK)
 # The blueprints of the OpenAPI document (Google's discovery document describes google.blp).
-BLUEPRINTS = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, search.blp, feed.blp)
+BLUEPRINTS = (
+    organizations.blp,
+    articles.blp,
+    fact_checks.blp,
+    webhooks.blp,
+    search.blp,
+    feed.blp,
+    *DESK,
+)
 
 
 def init_app(app: Flask, openapi: Api) -> None:

@@ -32,6 +32,7 @@ idempotency.attach(blp)
 
 @blp.route("/articles")
 class ArticleCollection(MethodView):
+    @auth.public
     @blp.arguments(ArticleListArgsSchema, location="query")
     @blp.response(200, ArticleSummarySchema(many=True))
     @blp.doc(security=auth.OPTIONAL_SECURITY)
@@ -58,6 +59,7 @@ class ArticleCollection(MethodView):
 
 @blp.route("/articles/<id:article_id>")
 class ArticleResource(MethodView):
+    @auth.public
     @blp.response(200, ArticleSchema)
     @blp.doc(security=auth.OPTIONAL_SECURITY)
     def get(self, article_id: int) -> Any:
@@ -90,6 +92,7 @@ class ArticleResource(MethodView):
 
 @blp.route("/articles/<id:article_id>/fact-checks")
 class ArticleFactChecks(MethodView):
+    @auth.public
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, FactCheckSchema(many=True))
     @blp.doc(security=auth.OPTIONAL_SECURITY)
@@ -123,6 +126,7 @@ def _fact_check_location(check: Any) -> str:
 
 @blp.route("/articles/<id:article_id>/claimreview")
 class ArticleClaimReviews(MethodView):
+    @auth.public
     @blp.response(200, ClaimReviewSchema(many=True), content_type="application/ld+json")
     def get(self, article_id: int) -> Any:
         """The article's published fact-checks as a JSON array of ClaimReview"""

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from factcheck.core import drafting, publishing, reads, search
+from factcheck.core import drafting, publishing, reads, review, search
 from factcheck.schemas.claimreview import ClaimReviewPreviewSchema, ClaimReviewSchema
 from factcheck.schemas.fact_checks import (
     FactCheckPatchSchema,
@@ -16,6 +16,7 @@ from factcheck.schemas.fact_checks import (
 )
 from factcheck.schemas.fields import PageArgsSchema, for_patch
 from factcheck.schemas.filters import STRICT_QUERY, FactCheckListFilterArgsSchema
+from factcheck.schemas.members import RejectSchema, SubmitSchema
 from factcheck.storage.documents import Document
 from factcheck.web import auth, idempotency, responses, writes
 from factcheck.web.api.blueprint import (
@@ -43,6 +44,7 @@ def expected_version(fact_check_id: int) -> int | None:
 
 @blp.route("/fact-checks")
 class FactCheckCollection(MethodView):
+    @auth.public
     @blp.doc(security=auth.OPTIONAL_SECURITY)
     @blp.arguments(FactCheckListFilterArgsSchema, **STRICT_QUERY)
     @blp.response(200, FactCheckSchema(many=True))
@@ -62,6 +64,7 @@ class FactCheckCollection(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>")
 class FactCheckResource(MethodView):
+    @auth.public
     @blp.response(200, FactCheckSchema)
     @blp.doc(security=auth.OPTIONAL_SECURITY)
     def get(self, fact_check_id: int) -> Any:
@@ -107,6 +110,51 @@ class FactCheckPublish(MethodView):
         )
 
 
+@blp.route("/fact-checks/<id:fact_check_id>/submit")
+class FactCheckSubmit(MethodView):
+    @auth.requires("write")
+    @blp.arguments(SubmitSchema, required=False)
+    @blp.response(200, FactCheckSchema)
+    @blp.doc(**POST_IF_MATCH_DOC)
+    def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
+        """Submit a draft for review (409 names the moves its status allows)"""
+        actor, version = auth.require("write"), expected_version(fact_check_id)
+        return writes.answer(
+            lambda: review.submit(actor, fact_check_id, version),
+            writes.resource(FactCheckSchema()),
+        )
+
+
+@blp.route("/fact-checks/<id:fact_check_id>/approve")
+class FactCheckApprove(MethodView):
+    @auth.requires("publish")
+    @blp.arguments(SubmitSchema, required=False)
+    @blp.response(200, FactCheckSchema)
+    @blp.doc(**POST_IF_MATCH_DOC)
+    def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
+        """Approve a fact-check in review (where required: by another than its last editor)"""
+        actor, version = auth.require("publish"), expected_version(fact_check_id)
+        return writes.answer(
+            lambda: review.approve(actor, fact_check_id, version),
+            writes.resource(FactCheckSchema()),
+        )
+
+
+@blp.route("/fact-checks/<id:fact_check_id>/reject")
+class FactCheckReject(MethodView):
+    @auth.requires("publish")
+    @blp.arguments(RejectSchema)
+    @blp.response(200, FactCheckSchema)
+    @blp.doc(**POST_IF_MATCH_DOC)
+    def post(self, data: dict[str, Any], fact_check_id: int) -> Any:
+        """Send a fact-check in review back to draft, with a comment its organization sees"""
+        actor, version = auth.require("publish"), expected_version(fact_check_id)
+        return writes.answer(
+            lambda: review.reject(actor, fact_check_id, version, data["comment"]),
+            writes.resource(FactCheckSchema()),
+        )
+
+
 @blp.route("/fact-checks/<id:fact_check_id>/retract")
 class FactCheckRetract(MethodView):
     @auth.requires("publish")
@@ -124,6 +172,7 @@ class FactCheckRetract(MethodView):
 
 @blp.route("/fact-checks/<id:fact_check_id>/revisions")
 class FactCheckRevisions(MethodView):
+    @auth.public
     @blp.doc(security=auth.OPTIONAL_SECURITY)
     @blp.response(200, RevisionSchema(many=True))
     @blp.arguments(PageArgsSchema, location="query")
@@ -137,6 +186,7 @@ class FactCheckRevisions(MethodView):
 @blp.route("/fact-checks/<id:fact_check_id>/claimreview")
 class FactCheckClaimReview(MethodView):
     # Published: a ClaimReview. A draft, to its own organization: a ClaimReviewPreview.
+    @auth.public
     @blp.response(200, description=CLAIMREVIEW_OR_PREVIEW, content_type="application/ld+json")
     @blp.doc(
         responses={

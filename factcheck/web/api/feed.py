@@ -9,7 +9,7 @@ from flask.views import MethodView
 from factcheck.core import feed, search
 from factcheck.schemas.discovery import DataFeedSchema, FeedArgsSchema
 from factcheck.schemas.filters import STRICT_QUERY
-from factcheck.web import responses
+from factcheck.web import auth, responses
 from factcheck.web.api.blueprint import ApiBlueprint
 
 blp = ApiBlueprint("feed", __name__, "A DataFeed of published ClaimReviews, for mirrors")
@@ -17,6 +17,7 @@ blp = ApiBlueprint("feed", __name__, "A DataFeed of published ClaimReviews, for 
 
 @blp.route("/feed")
 class Feed(MethodView):
+    @auth.public
     @blp.arguments(FeedArgsSchema, **STRICT_QUERY)
     @blp.response(200, DataFeedSchema, content_type="application/ld+json")
     def get(self, args: dict[str, Any]) -> Any:

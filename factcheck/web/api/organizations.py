@@ -27,6 +27,7 @@ idempotency.attach(blp)
 
 @blp.route("/organizations/<slug>")
 class OrganizationResource(MethodView):
+    @auth.public
     @blp.response(200, OrganizationSchema)
     def get(self, slug: str) -> Any:
         """Show a fact-checking organization and its rating scale"""
@@ -50,6 +51,7 @@ class OrganizationResource(MethodView):
 
 @blp.route("/organizations/<slug>/rating-scales")
 class RatingScaleCollection(MethodView):
+    @auth.public
     @blp.response(200, RatingScaleSchema(many=True))
     def get(self, slug: str) -> Any:
         """Every version of the organization's rating scale, oldest first"""
@@ -77,6 +79,7 @@ class RatingScaleCollection(MethodView):
 
 @blp.route("/organizations/<slug>/rating-scales/<id:version>")
 class RatingScaleResource(MethodView):
+    @auth.public
     @blp.response(200, RatingScaleSchema)
     def get(self, slug: str, version: int) -> Any:
         """One version of the organization's rating scale, with each label's definition"""

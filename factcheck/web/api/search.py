@@ -13,7 +13,7 @@ from factcheck.schemas.discovery import (
     MatchSchema,
 )
 from factcheck.schemas.filters import STRICT_QUERY
-from factcheck.web import responses
+from factcheck.web import auth, responses
 from factcheck.web.api.blueprint import ApiBlueprint
 
 blp = ApiBlueprint("search", __name__, "Search published fact-checks")
@@ -22,6 +22,7 @@ blp = ApiBlueprint("search", __name__, "Search published fact-checks")
 # A colon in a static path part is plain text to Werkzeug, so Google's path works as it is.
 @blp.route("/claims:search")
 class ClaimSearch(MethodView):
+    @auth.public
     @blp.arguments(ClaimSearchArgsSchema, **STRICT_QUERY)
     @blp.response(200, ClaimSearchResponseSchema)
     def get(self, args: dict[str, Any]) -> Any:
@@ -33,6 +34,7 @@ class ClaimSearch(MethodView):
 # Not caught by /fact-checks/<id:...>: that converter only matches digits.
 @blp.route("/fact-checks/match")
 class FactCheckMatch(MethodView):
+    @auth.public
     @blp.arguments(MatchArgsSchema, location="query")
     @blp.response(200, MatchSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:

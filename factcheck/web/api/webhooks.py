@@ -24,6 +24,7 @@ def _etag(subscription: Any) -> str:
 
 @blp.route("/organizations/<slug>/webhooks")
 class WebhookCollection(MethodView):
+    @auth.requires("admin")
     @blp.response(200, WebhookSchema(many=True))
     @blp.doc(**WRITE_DOC)
     def get(self, slug: str) -> Any:
@@ -32,6 +33,7 @@ class WebhookCollection(MethodView):
             "Cache-Control": "no-store"
         }
 
+    @auth.requires("admin")
     @blp.arguments(WebhookSchema)
     @blp.response(201, NewWebhookSchema)
     @blp.doc(**WRITE_DOC)
@@ -44,6 +46,7 @@ class WebhookCollection(MethodView):
 
 @blp.route("/organizations/<slug>/webhooks/<id:subscription_id>")
 class WebhookResource(MethodView):
+    @auth.requires("admin")
     @blp.response(200, WebhookSchema)
     @blp.doc(**WRITE_DOC)
     def get(self, slug: str, subscription_id: int) -> Any:
@@ -51,6 +54,7 @@ class WebhookResource(MethodView):
         subscription = webhooks.subscription_for(auth.require("admin"), slug, subscription_id)
         return responses.conditional(subscription, _etag(subscription), "no-store")
 
+    @auth.requires("admin")
     @blp.arguments(WebhookPatchSchema)
     @blp.response(200, WebhookSchema)
     @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
@@ -61,6 +65,7 @@ class WebhookResource(MethodView):
         subscription = webhooks.update_subscription(actor, slug, subscription_id, expected, data)
         return subscription, {"ETag": _etag(subscription)}
 
+    @auth.requires("admin")
     @blp.response(204)
     @blp.doc(**WRITE_DOC, **IF_MATCH_DOC)
     def delete(self, slug: str, subscription_id: int) -> Any:
@@ -72,6 +77,7 @@ class WebhookResource(MethodView):
 
 @blp.route("/organizations/<slug>/webhooks/<id:subscription_id>/deliveries")
 class WebhookDeliveries(MethodView):
+    @auth.requires("admin")
     @blp.response(200, DeliverySchema(many=True))
     @blp.doc(**WRITE_DOC)
     def get(self, slug: str, subscription_id: int) -> Any:
@@ -84,6 +90,7 @@ class WebhookDeliveries(MethodView):
     "/organizations/<slug>/webhooks/<id:subscription_id>/deliveries/<id:delivery_id>/redeliver"
 )
 class WebhookRedelivery(MethodView):
+    @auth.requires("admin")
     @blp.response(202, DeliverySchema)
     @blp.doc(**WRITE_DOC)
     def post(self, slug: str, subscription_id: int, delivery_id: int) -> Any:

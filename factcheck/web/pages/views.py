@@ -23,7 +23,7 @@ from factcheck.problems import BadRequest, NotFound
 from factcheck.schemas.pages import OEmbedArgsSchema
 from factcheck.storage.documents import Document
 from factcheck.storage.models import Article, FactCheck, Organization, RatingScale
-from factcheck.web import responses
+from factcheck.web import auth, responses
 from factcheck.web.errors import problem, validation_errors
 from factcheck.web.pages.verdict import verdict
 
@@ -58,6 +58,7 @@ def script_json(text: str) -> Markup:
 
 
 @blp.get("/fact-checks/<id:fact_check_id>")
+@auth.public
 def fact_check(fact_check_id: int) -> Response:
     def render(check: FactCheck, document: Document | None) -> str:
         return render_template(
@@ -76,6 +77,7 @@ def fact_check(fact_check_id: int) -> Response:
 
 
 @blp.get("/fact-checks/<id:fact_check_id>/embed")
+@auth.public
 def fact_check_embed(fact_check_id: int) -> Response:
     def render(check: FactCheck) -> str:
         return render_template(
@@ -90,6 +92,7 @@ def fact_check_embed(fact_check_id: int) -> Response:
 
 
 @blp.get("/articles/<id:article_id>")
+@auth.public
 def article(article_id: int) -> Response:
     def render(found: Article, checks: list[FactCheck]) -> str:
         return render_template(
@@ -103,6 +106,7 @@ def article(article_id: int) -> Response:
 
 
 @blp.get("/organizations/<slug>")
+@auth.public
 def organization(slug: str) -> Response:
     """Who the fact-checker is: its policies, its rating scale with the definitions, its latest
     fact-checks."""
@@ -121,6 +125,7 @@ def organization(slug: str) -> Response:
 
 
 @blp.get("/oembed")
+@auth.public
 def oembed() -> Response:
     """oEmbed 1.0 for a fact-check page: a `rich` answer whose HTML is the card's iframe."""
     try:

@@ -39,6 +39,7 @@ PAGE = "/pages/<int(max=2147483647):page_id>"
 
 
 @blp.get("/claims:search")
+@auth.public
 def claims_search() -> Response:
     """Search published fact-checks (the native route's search, Google's timestamps)."""
     args = _load(ClaimSearchArgsSchema(), method_args(), "parameter")
@@ -48,6 +49,7 @@ def claims_search() -> Response:
 
 
 @blp.get("/claims:imageSearch")
+@auth.public
 def claims_image_search() -> Response:
     method_args()
     return errors.google_error(
@@ -56,6 +58,7 @@ def claims_image_search() -> Response:
 
 
 @blp.post("/pages")
+@auth.checked_inside("publish")
 def pages_create() -> Response:
     method_args()
     actor = _writer()
@@ -64,6 +67,7 @@ def pages_create() -> Response:
 
 
 @blp.get("/pages")
+@auth.checked_inside(auth.KEY)
 def pages_list() -> Response:
     args = _load(ListPagesArgsSchema(), method_args(), "parameter")
     found, next_token = google_pages.list_pages(_reader(), args)
@@ -76,12 +80,14 @@ def pages_list() -> Response:
 
 
 @blp.get(PAGE)
+@auth.checked_inside(auth.KEY)
 def pages_get(page_id: int) -> Response:
     method_args()
     return _page(google_pages.get_page(_reader(), page_id))
 
 
 @blp.put(PAGE)
+@auth.checked_inside("publish")
 def pages_update(page_id: int) -> Response:
     method_args()
     actor = _writer()
@@ -89,6 +95,7 @@ def pages_update(page_id: int) -> Response:
 
 
 @blp.delete(PAGE)
+@auth.checked_inside("publish")
 def pages_delete(page_id: int) -> Response:
     method_args()
     google_pages.delete_page(_writer(), page_id)
