@@ -6,9 +6,11 @@ from flask_smorest import Api
 
 from factcheck.web.api import (
     articles,
+    exports,
     fact_checks,
     feed,
     google,
+    imports,
     organizations,
     search,
     webhooks,
@@ -16,9 +18,26 @@ from factcheck.web.api import (
 from factcheck.web.api.blueprint import MAX_ID, IdConverter
 
 # The blueprints the rate limits cover (writes per key, reads per address).
-LIMITED = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, google.blp)
+LIMITED = (
+    organizations.blp,
+    articles.blp,
+    fact_checks.blp,
+    webhooks.blp,
+    google.blp,
+    imports.blp,
+    exports.blp,
+)
 # The blueprints of the OpenAPI document (Google's discovery document describes google.blp).
-BLUEPRINTS = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, search.blp, feed.blp)
+BLUEPRINTS = (
+    organizations.blp,
+    articles.blp,
+    fact_checks.blp,
+    webhooks.blp,
+    search.blp,
+    feed.blp,
+    imports.blp,
+    exports.blp,
+)
 
 
 def init_app(app: Flask, openapi: Api) -> None:
