@@ -73,6 +73,12 @@ FROM_CLAIMREVIEW = (
 CITATION_NAMES = {"title": "name", "quote": "text", "archivedUrl": "archivedAt"}
 ARTICLE_NAMES = {"author": "author/name", "publisher": "publisher"}
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# One instance of each, for every ClaimReview: a schema instance (with its nested ones) costs
+# more to make than a ClaimReview to load, and an import loads thousands.
+CLAIMREVIEW_IN = ClaimReviewInSchema()
+FACT_CHECK_IN = FactCheckSchema()
+ARTICLE_IN = ArticleSchema()
+COMPARED = FactCheckSchema(only=IMPORTED)
 
 
 @dataclass
@@ -297,7 +303,7 @@ def _plan(organization: Organization, index: int, where: str, raw: Any) -> Item 
     if _type(raw) != "ClaimReview":
         return _invalid(item, where, "Not a ClaimReview (@type).")
     try:
-        given: dict[str, Any] = ClaimReviewInSchema().load(raw)
+        given: dict[str, Any] = CLAIMREVIEW_IN.load(raw)
     except ValidationError as error:
         item.errors = [{"pointer": where + p, "detail": d} for p, d in _flat(error.messages)]
         return item
@@ -310,14 +316,14 @@ def _plan(organization: Organization, index: int, where: str, raw: Any) -> Item 
         return item
     wire, article_wire, article_pointer = _native(given, item.url)
     try:
-        fields: dict[str, Any] = FactCheckSchema().load(wire)
+        fields: dict[str, Any] = FACT_CHECK_IN.load(wire)
     except ValidationError as error:
         item.errors = [
             {"pointer": where + _from_native(p), "detail": d} for p, d in _flat(error.messages)
         ]
         return item
     try:
-        article: dict[str, Any] = ArticleSchema().load(article_wire)
+        article: dict[str, Any] = ARTICLE_IN.load(article_wire)
     except ValidationError as error:
         item.errors = [
             {"pointer": where + _from_article(p, article_pointer), "detail": d}
@@ -605,8 +611,7 @@ def _update(actor: Actor, check: FactCheck, plan: _Planned) -> None:
 
 def changed_fields(check: FactCheck, fields: Mapping[str, Any]) -> list[str]:
     """The imported fields (attribute names) whose values differ from the stored ones."""
-    schema = FactCheckSchema(only=IMPORTED)
-    stored, given = _clean(schema.dump(check)), _clean(schema.dump(dict(fields)))
+    stored, given = _clean(COMPARED.dump(check)), _clean(COMPARED.dump(dict(fields)))
     return [
         name for name in IMPORTED if stored.get(WIRE_NAMES[name]) != given.get(WIRE_NAMES[name])
     ]
