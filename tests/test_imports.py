@@ -285,6 +285,7 @@ def test_a_dry_run_reports_and_changes_nothing(
     report = response.get_json()
     assert report["dryRun"] is True and report["applied"] is False
     assert report["counts"]["created"] == 2
+    assert [item["factCheckId"] for item in report["items"]] == [None, None]
     assert fact_check_count(app) == 0
     assert client.get("/api/v1/feed").get_json()["dataFeedElement"] == []
 

@@ -167,7 +167,10 @@ def import_claimreviews(
             if dry_run:
                 raise _RolledBack
     except _RolledBack:
-        pass
+        # The ids the dry run's fact-checks had are rolled back with them.
+        for item in items:
+            if item.result == "created":
+                item.fact_check_id = None
     report.applied = not dry_run and any(i.result in ("created", "updated") for i in items)
     return report
 
