@@ -362,3 +362,17 @@ def test_the_cli_imports_a_file_and_reports(
     assert "invalid /0/url:" in refused.output
     with app.app_context():
         assert store.organization_by_slug("desk") is not None
+
+
+def test_the_openapi_document_has_the_import_and_export_routes(client: FlaskClient) -> None:
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    imports = paths["/api/v1/organizations/{slug}/imports"]["post"]
+    assert [p["name"] for p in imports["parameters"]] == ["dryRun"]
+    assert set(imports["requestBody"]["content"]) == {"application/ld+json", "application/json"}
+    assert (
+        "ImportReport"
+        in imports["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    )
+    for suffix, media in (("csv", "text/csv"), ("jsonld", "application/ld+json")):
+        export = paths[f"/api/v1/organizations/{{slug}}/exports/fact-checks.{suffix}"]["get"]
+        assert media in export["responses"]["200"]["content"]

@@ -39,8 +39,12 @@ class Imports(MethodView):
     @blp.response(200, ImportReportSchema)
     @blp.doc(**WRITE_DOC, **BODY_DOC)
     def post(self, args: dict[str, Any], slug: str) -> Any:
-        """Import ClaimReviews: created, updated (as corrections) or unchanged by their url, or
-        skipped; 422 and nothing imported when one is invalid. `?dryRun=true` changes nothing"""
+        """Import ClaimReview JSON-LD into the organization's published fact-checks
+
+        By url: created, updated (as a correction) or unchanged; skipped with the reason when
+        another author's or off the rating scale. One invalid ClaimReview: 422, and nothing is
+        imported. `?dryRun=true` answers the same report and changes nothing.
+        """
         actor = auth.require("publish")
         document = _body()
         return imports.import_claimreviews(
