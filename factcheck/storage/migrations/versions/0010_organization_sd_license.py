@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organizations") as batch:
-        batch.add_column(sa.Column("sd_license", sa.String(2048), nullable=True))
+    op.add_column("organizations", sa.Column("sd_license", sa.String(2048), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organizations") as batch:
-        batch.drop_column("sd_license")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later): a batch copy of the table would drop
+    # it, which the articles' and keys' foreign keys refuse.
+    op.drop_column("organizations", "sd_license")
