@@ -128,6 +128,12 @@ def test_importing_again_is_unchanged_and_a_change_is_a_correction(
     with app.app_context():
         assert db.session.query(Correction).count() == 1
 
+    # The review's prose is not what readers are told a correction is about: no note.
+    prose = post(client, writer, [claimreview(1, reviewBody="Better said.")]).get_json()
+    assert prose["items"][0]["result"] == "updated"
+    with app.app_context():
+        assert db.session.query(Correction).count() == 1
+
 
 def feed_of(*reviews: dict[str, Any]) -> dict[str, Any]:
     return {

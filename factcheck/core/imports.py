@@ -24,8 +24,8 @@ from marshmallow import ValidationError
 from factcheck.core import scales
 from factcheck.core.actors import Actor
 from factcheck.core.articles import create_article
+from factcheck.core.drafting import READER_FIELDS, update_fact_check
 from factcheck.core.drafting import create_fact_check as draft_fact_check
-from factcheck.core.drafting import update_fact_check
 from factcheck.core.publishing import publish
 from factcheck.core.urls import normalize
 from factcheck.problems import NotFound, Problem, Unprocessable
@@ -601,8 +601,11 @@ def _update(actor: Actor, check: FactCheck, plan: _Planned) -> None:
             given = fields.get(name)
             if given is not None and before:
                 fields[name] = {**dict.fromkeys(before), **given}
-        names = ", ".join(WIRE_NAMES[name] for name in changed)
-        fields["correction"] = f"Updated by an import: {names}."
+        # What readers see is corrected publicly; the prose and links change as the API's
+        # edits do, without a note.
+        seen = [WIRE_NAMES[name] for name in changed if WIRE_NAMES[name] in READER_FIELDS]
+        if seen:
+            fields["correction"] = f"Updated by an import: {', '.join(seen)}."
         check = update_fact_check(actor, check.id, check.version, fields)
     if check.status == DRAFT:
         publish(actor, check.id, check.version)
