@@ -5,21 +5,24 @@ What an operator types passes the same marshmallow schemas as API input (http(s)
 control characters), and is refused with the same messages, naming the option.
 """
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from googleapiclient.errors import HttpError
 from marshmallow import Schema, ValidationError
 
-from factcheck.core import generate, google_sync, idempotency, keys, seed
+from factcheck.core import exports, generate, google_sync, idempotency, imports, keys, seed
+from factcheck.core.actors import Actor
 from factcheck.core.organizations import create_organization
 from factcheck.problems import Problem
 from factcheck.schemas import export
+from factcheck.schemas.imports import EXPORT_FORMATS, SdLicenseSchema
 from factcheck.schemas.organizations import ApiKeySchema, OrganizationSchema
 from factcheck.storage import store
 
@@ -33,13 +36,23 @@ PUBLISHED_SCHEMAS = Path("schemas")
 @click.argument("slug")
 @click.option("--name", required=True, help="Display name, e.g. 'Example Fact-Check Desk'.")
 @click.option("--url", required=True, help="The organization's site, e.g. https://example.org/.")
+@click.option(
+    "--sd-license",
+    default=None,
+    help="The license of its ClaimReview data (schema.org sdLicense), a URL such as "
+    "https://creativecommons.org/licenses/by/4.0/.",
+)
 @with_appcontext
-def create_org(slug: str, name: str, url: str) -> None:
+def create_org(slug: str, name: str, url: str, sd_license: str | None) -> None:
     """Create the fact-checking organization SLUG."""
     given = {"slug": slug, "name": name, "url": url}
     fields = checked(
         OrganizationSchema(), given, {"slug": "SLUG", "name": "--name", "url": "--url"}
     )
+    if sd_license is not None:
+        fields.update(
+            checked(SdLicenseSchema(), {"sdLicense": sd_license}, {"sdLicense": "--sd-license"})
+        )
     try:
         organization = create_organization(**fields)
     except Problem as problem:
@@ -179,9 +192,76 @@ def google_sync_command(slug: str, endpoint: str, token_env: str, dry_run: bool)
     click.echo(f"{summary} pages" if changes else "no difference")
 
 
+@click.command("import-claimreviews")
+@click.argument("file", type=click.File("rb"))
+@click.option("--org", "slug", required=True, help="The organization the ClaimReviews are of.")
+@click.option("--dry-run", is_flag=True, help="Report what would happen, change nothing.")
+@with_appcontext
+def import_command(file: Any, slug: str, dry_run: bool) -> None:
+    """Import ClaimReview JSON-LD from FILE (- for stdin): one ClaimReview, an array, a DataFeed
+    or Google ClaimReviewMarkupPages. Running it again changes nothing."""
+    actor = _operator(slug)
+    try:
+        document = json.loads(file.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise click.ClickException(f"{file.name} is not JSON: {error}") from None
+    try:
+        report = imports.import_claimreviews(
+            actor,
+            slug,
+            lambda: document,
+            dry_run=dry_run,
+            max_items=current_app.config["IMPORT_MAX_ITEMS"],
+        )
+    except imports.ImportRefused as refused:
+        for line in _report_lines(refused.report.items):
+            click.echo(line, err=True)
+        raise click.ClickException(refused.detail) from None
+    except Problem as problem:
+        raise click.ClickException(problem.detail) from None
+    for line in _report_lines(report.items):
+        click.echo(line)
+    verb = "would be " if dry_run else ""
+    click.echo(", ".join(f"{verb}{result} {count}" for result, count in report.counts.items()))
+
+
+def _operator(slug: str) -> Actor:
+    organization = store.organization_by_slug(slug)
+    if organization is None:
+        raise click.ClickException(f"no organization {slug!r}")
+    return Actor(organization.id, "cli", frozenset({"write", "publish"}))
+
+
+def _report_lines(items: list[imports.Item]) -> Iterator[str]:
+    """What is not plain: skips with their reason, invalid ClaimReviews with their errors."""
+    for item in items:
+        if item.result == "skipped":
+            yield f"skipped {item.pointer or '/'} {item.url or ''}: {item.reason}"
+        for error in item.errors:
+            yield f"invalid {error['pointer'] or '/'}: {error['detail']}"
+
+
+@click.command("export")
+@click.option("--org", "slug", required=True, help="The organization whose fact-checks to export.")
+@click.option("--format", "kind", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
+@with_appcontext
+def export_command(slug: str, kind: str, out: Any) -> None:
+    """Write organization SLUG's published fact-checks as CSV or a JSON-LD DataFeed, streamed."""
+    actor = _operator(slug)
+    chunks = (
+        exports.csv_export(actor, slug) if kind == "csv" else exports.jsonld_export(actor, slug)
+    )
+    for chunk in chunks:
+        out.write(chunk)
+    out.flush()
+
+
 def init_app(app: Flask) -> None:
     for command in (create_org, create_api_key, revoke_api_key, seed_command, export_schemas):
         app.cli.add_command(command)
     app.cli.add_command(purge_idempotency_keys)
     app.cli.add_command(generate_command)
     app.cli.add_command(google_sync_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)

@@ -87,6 +87,10 @@ def from_env(
         "MAX_REQUEST_LINE": _integer(env, "MAX_REQUEST_LINE", 8190, minimum=256),
         "MAX_HEADER_FIELD_SIZE": _integer(env, "MAX_HEADER_FIELD_SIZE", 8190, minimum=256),
         "MAX_HEADER_FIELDS": _integer(env, "MAX_HEADER_FIELDS", 90, minimum=10),
+        # POST /api/v1/organizations/{slug}/imports: a body limit of its own, above the 1 MiB of
+        # other writes, and the most ClaimReviews one import takes (it is one transaction).
+        "IMPORT_MAX_BYTES": _integer(env, "IMPORT_MAX_BYTES", 16 * 1024 * 1024, minimum=1024),
+        "IMPORT_MAX_ITEMS": _integer(env, "IMPORT_MAX_ITEMS", 10_000, minimum=1),
         # Strict-Transport-Security on https requests (web/security_headers); 0 sends none.
         "HSTS_MAX_AGE": _integer(env, "HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, minimum=0),
         **{name: env.get(name) or default for name, default in DEFAULT_RATE_LIMITS.items()},

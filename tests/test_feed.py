@@ -6,9 +6,11 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from factcheck.core import keys
 from factcheck.storage import records, store
 
 from .checks import published_check
+from .conftest import new_organization
 
 FEED = "/api/v1/feed"
 
@@ -204,3 +206,60 @@ def test_a_poll_between_two_concurrent_writes_misses_neither(
         for element in page["dataFeedElement"]
     ]
     assert seen == ["Wages doubled", "Rents fell"]
+
+
+def test_the_feed_names_itself_and_its_latest_change(
+    client: FlaskClient, writer: dict[str, str]
+) -> None:
+    assert "dateModified" not in client.get(FEED).get_json()
+    published_check(client, writer, "Wages doubled")
+    latest = published_check(client, writer, "Rents fell")
+    body = client.get(FEED).get_json()
+    assert body["name"] == "Fact-checks published at http://factcheck.test"
+    assert body["dateModified"] == latest["dateModified"]
+
+
+def test_a_full_page_names_the_next_in_its_body_as_in_its_link(
+    client: FlaskClient, writer: dict[str, str]
+) -> None:
+    published_check(client, writer, "Wages doubled")
+    published_check(client, writer, "Rents fell")
+    first = client.get(FEED, query_string={"pageSize": 1, "inLanguage": "en"})
+    body = first.get_json()
+    assert first.headers["Link"] == f'<{body["nextPage"]}>; rel="next"'
+    assert "inLanguage=en" in body["nextPage"] and f"since={body['nextCursor']}" in body["nextPage"]
+    following = client.get(body["nextPage"].removeprefix("http://factcheck.test"))
+    assert [e["item"]["claimReviewed"] for e in following.get_json()["dataFeedElement"]] == [
+        "Rents fell"
+    ]
+    assert "nextPage" not in client.get(FEED, query_string={"pageSize": 5}).get_json()
+
+
+def test_each_claimreview_carries_its_organizations_sd_license(
+    client: FlaskClient, runner: Any, app: Flask
+) -> None:
+    licence = "https://creativecommons.org/licenses/by/4.0/"
+    made = runner.invoke(
+        args=["create-org", "desk", "--name", "Desk", "--url", "https://desk.example.org/"]
+        + ["--sd-license", licence]
+    )
+    assert made.exit_code == 0, made.output
+    refused = runner.invoke(
+        args=["create-org", "bad", "--name", "Bad", "--url", "https://bad.example.org/"]
+        + ["--sd-license", "javascript:alert(1)"]
+    )
+    assert refused.exit_code == 2 and "Invalid value for '--sd-license'" in refused.output
+    with app.app_context():
+        desk = store.organization_by_slug("desk")
+        assert desk is not None
+        token = keys.issue(desk.id, "tests", frozenset({"write", "publish"}))
+    desk_key = {"Authorization": f"Bearer {token}"}
+    other = new_organization(app, "other")
+    licensed = published_check(client, desk_key, "Wages doubled")
+    unlicensed = published_check(client, other, "Rents fell")
+    items = {e["@id"]: e["item"] for e in client.get(FEED).get_json()["dataFeedElement"]}
+    site = "http://factcheck.test/api/v1/fact-checks"
+    assert items[f"{site}/{licensed['id']}"]["sdLicense"] == licence
+    assert "sdLicense" not in items[f"{site}/{unlicensed['id']}"]
+    served = client.get(f"/api/v1/fact-checks/{licensed['id']}/claimreview").get_json()
+    assert served["sdLicense"] == licence

@@ -28,6 +28,7 @@ DETAILS = {
     "errorReportingUrl": "https://desk.example.org/report-an-error",
     "languages": ["en", "fr-CA"],
     "sameAs": ["https://www.wikidata.org/wiki/Q42", "https://social.example/@desk"],
+    "sdLicense": "https://creativecommons.org/licenses/by/4.0/",
 }
 
 
@@ -87,6 +88,18 @@ def test_the_claimreview_author_follows_the_organization_through_the_cache(
     }
     page = client.get(claimreview.removeprefix("/api/v1").removesuffix("/claimreview"))
     assert DETAILS["name"] in page.get_data(as_text=True)
+
+
+def test_the_claimreview_carries_the_sd_license_an_admin_sets(
+    client: FlaskClient, writer: dict[str, str], admin: dict[str, str]
+) -> None:
+    claimreview = published_claimreview(client, writer)
+    assert "sdLicense" not in client.get(claimreview).get_json()
+    licence = DETAILS["sdLicense"]
+    assert patch(client, admin, {"sdLicense": licence}).status_code == 200
+    assert client.get(claimreview).get_json()["sdLicense"] == licence
+    assert patch(client, admin, {"sdLicense": None}).status_code == 200
+    assert "sdLicense" not in client.get(claimreview).get_json()
 
 
 def test_null_removes_an_optional_field_and_empties_a_list(

@@ -40,6 +40,8 @@ def render(fact_check: FactCheck, site_url: str) -> dict[str, Any]:
         "url": canonical_url(fact_check, site_url),
         "claimReviewed": fact_check.claim_reviewed,
         "author": _organization(organization),
+        # The license of this structured data (Data Commons and DataFeed readers look for it).
+        "sdLicense": organization.sd_license,
         "datePublished": _iso(fact_check.date_published),
         "dateModified": _iso(fact_check.date_modified),
         "inLanguage": fact_check.in_language,

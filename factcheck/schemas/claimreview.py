@@ -74,6 +74,10 @@ class ClaimReviewSchema(Schema):
     url = fields.String(required=True)
     claim_reviewed = fields.String(data_key="claimReviewed", required=True)
     author = fields.Nested(ThingSchema, required=True)
+    sd_license = fields.String(
+        data_key="sdLicense",
+        metadata={"description": "The license of this data: the organization's setting, if set."},
+    )
     date_published = fields.String(data_key="datePublished", required=True)
     date_modified = fields.String(data_key="dateModified", required=True)
     in_language = fields.String(data_key="inLanguage")

@@ -99,7 +99,20 @@ class DataFeedItemSchema(Schema):
 class DataFeedSchema(Schema):
     context = fields.Constant("https://schema.org", data_key="@context", required=True)
     type_ = fields.Constant("DataFeed", data_key="@type", required=True)
+    name = fields.String(required=True)
+    date_modified = fields.String(
+        data_key="dateModified",
+        metadata={"description": "The latest change on this page; absent when it is empty."},
+    )
     data_feed_element = fields.List(
         fields.Nested(DataFeedItemSchema), data_key="dataFeedElement", required=True
     )
     next_cursor = fields.String(data_key="nextCursor", required=True)
+    next_page = fields.String(
+        data_key="nextPage",
+        metadata={
+            "description": "The URL of the next page (the filters kept, `since` the cursor), "
+            "on a full page only, as the `Link: rel=next` header; a shorter page is the last "
+            "for now: poll again with `since=nextCursor`."
+        },
+    )

@@ -48,6 +48,11 @@ class OrganizationDetailsSchema(Schema):
         allow_none=True,
         metadata={"description": "Its profiles elsewhere (Wikidata, social networks)."},
     )
+    sd_license = HttpUrl(
+        data_key="sdLicense",
+        allow_none=True,
+        metadata={"description": "The license of its ClaimReview data (schema.org sdLicense)."},
+    )
 
 
 class OrganizationSchema(OrganizationDetailsSchema):

@@ -87,6 +87,8 @@ class Organization(Base):
     corrections_policy: Mapped[str | None] = mapped_column(String(2048))
     publishing_principles: Mapped[str | None] = mapped_column(String(2048))
     rating_scale: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # schema.org sdLicense of its ClaimReviews (a license URL); None until an operator sets it.
+    sd_license: Mapped[str | None] = mapped_column(String(2048))
     version: Mapped[int] = mapped_column(Integer, default=1)
     date_created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     date_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

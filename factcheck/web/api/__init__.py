@@ -7,9 +7,11 @@ from flask_smorest import Api
 from factcheck.web.api import (
     articles,
     audit,
+    exports,
     fact_checks,
     feed,
     google,
+    imports,
     keys,
     members,
     organizations,
@@ -21,7 +23,17 @@ from factcheck.web.api.blueprint import MAX_ID, IdConverter
 # The blueprints the rate limits cover (writes per key, reads per address).
 # The desk's administration (members, keys, audit log): admin keys only.
 DESK = (members.blp, keys.blp, audit.blp)
-LIMITED = (organizations.blp, articles.blp, fact_checks.blp, webhooks.blp, google.blp, *DESK)
+# Moving fact-checks in and out of an organization.
+TRANSFER = (imports.blp, exports.blp)
+LIMITED = (
+    organizations.blp,
+    articles.blp,
+    fact_checks.blp,
+    webhooks.blp,
+    google.blp,
+    *DESK,
+    *TRANSFER,
+)
 # The blueprints of the OpenAPI document (Google's discovery document describes google.blp).
 BLUEPRINTS = (
     organizations.blp,
@@ -31,6 +43,7 @@ BLUEPRINTS = (
     search.blp,
     feed.blp,
     *DESK,
+    *TRANSFER,
 )
 
 

@@ -23,11 +23,17 @@ class Feed(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """schema.org DataFeed of published and retracted ClaimReviews, in change order"""
         narrowed = search.filters_of(args)
-        document, cursor, full = feed.page(args.get("since"), args["page_size"], narrowed)
-        response = responses.document(document)
-        if full:
+
+        def next_page(cursor: str) -> str:
             # The next page keeps the filters: every argument but the cursor, as it was sent.
             kept = {k: v for k, v in request.args.items() if k != "since"}
             query = urlencode({**kept, "since": cursor, "pageSize": args["page_size"]})
-            response.headers["Link"] = f'<{responses.site_url_of_route()}?{query}>; rel="next"'
+            return f"{responses.site_url_of_route()}?{query}"
+
+        document, cursor, full = feed.page(
+            args.get("since"), args["page_size"], narrowed, next_page
+        )
+        response = responses.document(document)
+        if full:
+            response.headers["Link"] = f'<{next_page(cursor)}>; rel="next"'
         return response
