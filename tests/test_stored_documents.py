@@ -87,6 +87,27 @@ def test_with_redis_stopped_a_published_document_is_one_select_of_its_stored_byt
 
 
 @pytest.mark.parametrize("kind", ["json", "claimreview"])
+def test_the_fast_lanes_read_is_one_select_that_leaves_no_session_nor_connection_behind(
+    app: Flask, story: Story, kind: str
+) -> None:
+    name = name_of(story.published_id, kind)
+    with app.app_context():
+        db.session.remove()
+        pool = db.engine.pool
+        checked_out = pool.checkedout()  # type: ignore[attr-defined]
+        found = stored_documents.get_outside_session(name)
+        assert found is not None and found == stored_documents.get(name)
+        db.session.remove()
+        with counting_queries(app) as queries:
+            stored_documents.get_outside_session(name)
+            assert not db.session.registry.has(), "a session was made"
+            assert pool.checkedout() == checked_out  # type: ignore[attr-defined]
+        sent = [query for query in queries if query.strip().upper() != "BEGIN"]
+        assert len(sent) == 1 and "FROM published_documents" in sent[0], queries
+        assert stored_documents.get_outside_session(name_of(story.draft_id, kind)) is None
+
+
+@pytest.mark.parametrize("kind", ["json", "claimreview"])
 def test_publishing_stores_what_a_render_of_the_committed_data_gives(
     app: Flask, story: Story, kind: str
 ) -> None:
