@@ -9,6 +9,7 @@ machine, where wall-clock benchmarks are not; `make bench` measures the producti
                 ETag and Cache-Control
   cached        GET /api/v1/fact-checks/{id}/claimreview (and the fact-check's JSON), from the cache
   304           the same with If-None-Match
+  redis down    the same after the bench stopped its redis-server: the fast lane's stored read
 
 each with rate limits off and on (on: the production budget raised so nothing is refused), and
 with --hooks, the CPU each request hook takes on the normal path (the fast lane off).
@@ -161,7 +162,7 @@ def main() -> None:
     sink = open(os.devnull, "w")  # noqa: SIM115
     real_stdout, sys.stdout = sys.stdout, sink
     try:
-        results = measure(args, url, redis_server.url, fact_check_id)
+        results = measure(args, url, redis_server, fact_check_id)
     finally:
         from factcheck import logs
 
@@ -172,8 +173,11 @@ def main() -> None:
         print(line)
 
 
-def measure(args: Any, url: str, redis_url: str, fact_check_id: int) -> list[str]:
+def measure(args: Any, url: str, redis_server: Any, fact_check_id: int) -> list[str]:
     from factcheck import create_app
+    from factcheck.storage import cache
+
+    redis_url = redis_server.url
 
     claimreview = f"/api/v1/fact-checks/{fact_check_id}/claimreview"
     json_path = f"/api/v1/fact-checks/{fact_check_id}"
@@ -221,6 +225,27 @@ def measure(args: Any, url: str, redis_url: str, fact_check_id: int) -> list[str
             lines.append(f"{name:<34}{cost:>12.1f}{cost / baseline:>9.2f}")
     if args.hooks:
         lines.extend(hook_costs(built[True], environ_for(claimreview), args.n))
+    # Redis stopped: the fast lane answers from the stored documents (one primary-key read).
+    redis_server.stop()
+    for limits_on, app in built.items():
+        limits = "limits on" if limits_on else "limits off"
+        with app.app_context():
+            cache.ping()  # opens the breaker, as any request's first failure would
+        call(app, environ_for(json_path))  # the limiter finds its storage dead: memory from here
+        _, json_headers, _ = call(app, environ_for(json_path))
+        cases = {
+            f"redis down claimreview, {limits}": (environ_for(claimreview), bare_cost),
+            f"redis down fact-check, {limits}": (environ_for(json_path), bare_cost),
+            f"redis down 304 claimreview, {limits}": (
+                environ_for(claimreview, {"If-None-Match": etag}),
+                bare_304,
+            ),
+        }
+        for name, (environ, baseline) in cases.items():
+            status, _, _ = call(app, environ)
+            assert status[:3] in {"200", "304"}, (name, status)
+            cost = cpu_per_request(app, environ, args.n)
+            lines.append(f"{name:<34}{cost:>12.1f}{cost / baseline:>9.2f}")
     return lines
 
 

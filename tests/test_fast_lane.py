@@ -3,12 +3,15 @@ bytes, headers, log line, metrics and rate-limit decision as the normal path."""
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import Engine, create_engine, text
 
 from factcheck import logs
+from factcheck.storage import cache
 from factcheck.storage.db import db
 from factcheck.web import read_budget
 
@@ -190,23 +193,169 @@ def test_the_same_log_line_and_metrics(
     assert count in scraped
 
 
-def test_with_redis_down_reads_go_the_normal_way(
-    app: Flask, paths: dict[str, str], database_url: str
-) -> None:
+@contextmanager
+def redis_down_lane(database_url: str, limits: bool, **overrides: Any) -> Iterator["DownLane"]:
+    """An app on a redis-server of its own, which the test stops with `take_redis_down`."""
     doomed = RedisServer()
     doomed.start()
-    built = Lane(make_app(database_url, doomed.url, RATE_LIMIT_ENABLED=True))
+    built = DownLane(
+        make_app(database_url, doomed.url, RATE_LIMIT_ENABLED=limits, **overrides), doomed
+    )
     try:
-        path = paths["claimreview"]
-        assert built.get(path, fast=True).status_code == 200
-        doomed.kill()
-        answered = [built.get(path, True) for _ in range(3)]
-        assert [response.status_code for response in answered] == [200, 200, 200]
-        assert all(response.reached_flask for response in answered)
+        yield built
     finally:
         doomed.stop()
         with built.app.app_context():
+            db.session.remove()
             db.engine.dispose()
+
+
+class DownLane(Lane):
+    def __init__(self, app: Flask, redis: RedisServer) -> None:
+        super().__init__(app)
+        self.redis = redis
+
+    def take_redis_down(self, probe_path: str) -> None:
+        """Stop its redis-server; the cache's breaker opens (as at any request's first failure)
+        and one normal read has the limiter find its storage dead and count in memory."""
+        self.redis.kill()
+        with self.app.app_context():
+            assert not cache.ping()
+        assert self.get(probe_path, False, environ_base=address(99)).status_code == 200
+
+
+@pytest.fixture(params=[False, True], ids=["limits-off", "limits-on"])
+def down_lane(request: pytest.FixtureRequest, app: Flask, database_url: str) -> Iterator[DownLane]:
+    with redis_down_lane(database_url, request.param) as built:
+        yield built
+
+
+STORED = ["fact-check", "claimreview"]
+
+
+@pytest.mark.parametrize("route", STORED)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_with_redis_down_the_lane_answers_from_the_stored_document(
+    down_lane: DownLane, paths: dict[str, str], route: str, method: str
+) -> None:
+    path = paths[route]
+    down_lane.take_redis_down(paths["organization"])
+    trace = {"X-Request-ID": "compare-down"}
+    normal = down_lane.get(path, False, method=method, headers=trace, environ_base=address(1))
+    fast = down_lane.get(path, True, method=method, headers=trace, environ_base=address(2))
+    assert normal.status_code == 200
+    assert normal.reached_flask and not fast.reached_flask
+    assert comparable(fast) == comparable(normal)
+
+    revalidate = {**trace, "If-None-Match": normal.headers["ETag"]}
+    normal_304 = down_lane.get(
+        path, False, method=method, headers=revalidate, environ_base=address(3)
+    )
+    fast_304 = down_lane.get(path, True, method=method, headers=revalidate, environ_base=address(4))
+    assert normal_304.status_code == 304
+    assert not fast_304.reached_flask
+    assert comparable(fast_304) == comparable(normal_304)
+
+
+def test_with_redis_down_what_is_not_stored_goes_the_normal_way(
+    down_lane: DownLane, paths: dict[str, str]
+) -> None:
+    down_lane.take_redis_down(paths["organization"])
+    for route in ("article", "organization"):
+        answered = down_lane.get(paths[route], True)
+        assert answered.status_code == 200 and answered.reached_flask, route
+    draft = down_lane.get(paths["draft"], True)
+    assert draft.status_code == 404 and draft.reached_flask
+    assert down_lane.get("/api/v1/fact-checks/999999", True).reached_flask
+
+
+def test_with_redis_down_the_budget_is_spent_in_the_limiters_memory(
+    app: Flask, paths: dict[str, str], database_url: str
+) -> None:
+    with redis_down_lane(database_url, True, RATE_LIMIT_READS="3 per minute") as limited:
+        limited.take_redis_down(paths["organization"])
+        path = paths["claimreview"]
+        fast = limited.get(path, True, environ_base=address(9))
+        assert not fast.reached_flask and fast.headers["RateLimit-Remaining"] == "2"
+        normal = limited.get(path, False, environ_base=address(9))
+        assert normal.headers["RateLimit-Remaining"] == "1"
+        assert limited.get(path, True, environ_base=address(9)).headers["RateLimit-Remaining"] == (
+            "0"
+        )
+        refused = limited.get(path, True, environ_base=address(9))
+        assert refused.status_code == 429 and refused.reached_flask
+        assert limited.get(path, True, environ_base=address(10)).status_code == 200
+
+
+def test_a_retracted_claimreview_is_410_and_never_served_stale(
+    app: Flask, database_url: str
+) -> None:
+    with redis_down_lane(database_url, False) as lane:
+        writer = new_organization(app, "desk")
+        article_id = create_article(lane.client, writer).get_json()["id"]
+        created = create_fact_check(lane.client, writer, article_id)
+        assert publish(lane.client, writer, created).status_code == 200
+        fact_check = f"/api/v1/fact-checks/{created.get_json()['id']}"
+        claimreview = f"{fact_check}/claimreview"
+        lane.get(claimreview, fast=False)
+        assert not lane.get(claimreview, True).reached_flask, "cached"
+        retracted = lane.client.post(
+            f"{fact_check}/retract",
+            json={"note": "The quote was misattributed."},
+            headers={**writer, "If-Match": "*"},
+        )
+        assert retracted.status_code == 200, retracted.get_json()
+        for redis in ("up", "down"):
+            if redis == "down":
+                lane.take_redis_down(fact_check)
+            fast = lane.get(claimreview, True, environ_base=address(1))
+            normal = lane.get(claimreview, False, environ_base=address(1))
+            assert fast.status_code == 410 and fast.reached_flask, redis
+            assert comparable(fast)[:2] == comparable(normal)[:2]
+            shown = lane.get(fact_check, True)
+            assert shown.status_code == 200 and b"misattributed" in shown.get_data()
+        assert not shown.reached_flask, "the fact-check itself is stored"
+
+
+def test_with_redis_down_a_database_fault_goes_the_normal_way_to_its_503(
+    app: Flask, paths: dict[str, str], database_url: str
+) -> None:
+    budgets = {"DATABASE_LOCK_TIMEOUT": 1.0, "DATABASE_STATEMENT_TIMEOUT": 1.0}
+    with redis_down_lane(database_url, False, **budgets) as lane:
+        lane.take_redis_down(paths["organization"])
+        with lane.app.app_context():
+            holder = create_engine(db.engine.url)
+        try:
+            with database_fault(holder):
+                answered = lane.get(paths["claimreview"], True)
+            assert answered.reached_flask
+            assert answered.status_code == 503, answered.get_data(as_text=True)
+            assert answered.mimetype == "application/problem+json"
+            # After the fault the lane serves again: nothing was left broken in its pool.
+            assert not lane.get(paths["claimreview"], True).reached_flask
+        finally:
+            holder.dispose()
+
+
+@contextmanager
+def database_fault(holder: Engine) -> Iterator[None]:
+    """The stored documents cannot be read: on PostgreSQL another transaction holds the table's
+    lock past the lock timeout; on SQLite (whose readers never wait) the table is away."""
+    with holder.connect() as connection:
+        if holder.dialect.name == "postgresql":
+            connection.execute(text("LOCK TABLE published_documents IN ACCESS EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                connection.rollback()
+            return
+        connection.execute(text("ALTER TABLE published_documents RENAME TO documents_away"))
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("ALTER TABLE documents_away RENAME TO published_documents"))
+            connection.commit()
 
 
 def test_fast_reads_are_counted_in_process_and_added_to_redis_in_one_trip(

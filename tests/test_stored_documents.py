@@ -73,6 +73,8 @@ def test_with_redis_stopped_a_published_document_is_one_select_of_its_stored_byt
     outage.stop()
     wait_until_local_copies_stop(app)
     client.get(path)  # the first call after the stop opens the breaker
+    # The normal path's read (the fast lane's is tested in tests/test_fast_lane.py).
+    app.extensions["factcheck.fast_lane"].enabled = False
     with counting_queries(app) as queries:
         served = client.get(path)
     assert served.status_code == 200
@@ -84,6 +86,27 @@ def test_with_redis_stopped_a_published_document_is_one_select_of_its_stored_byt
     assert len(sent) == 1, queries
     assert sent[0].lstrip().upper().startswith("SELECT")
     assert "FROM published_documents" in sent[0]
+
+
+@pytest.mark.parametrize("kind", ["json", "claimreview"])
+def test_the_fast_lanes_read_leaves_no_session_nor_connection_behind(
+    app: Flask, story: Story, kind: str
+) -> None:
+    name = name_of(story.published_id, kind)
+    with app.app_context():
+        db.session.remove()
+        pool = db.engine.pool
+        checked_out = pool.checkedout()  # type: ignore[attr-defined]
+        found = stored_documents.get_outside_session(name)
+        assert found is not None and found == stored_documents.get(name)
+        db.session.remove()
+        with counting_queries(app) as queries:
+            stored_documents.get_outside_session(name)
+        # The driver's cursor: past SQLAlchemy's Connection, so none of its statements either.
+        assert queries == []
+        assert not db.session.registry.has(), "a session was made"
+        assert pool.checkedout() == checked_out  # type: ignore[attr-defined]
+        assert stored_documents.get_outside_session(name_of(story.draft_id, kind)) is None
 
 
 @pytest.mark.parametrize("kind", ["json", "claimreview"])

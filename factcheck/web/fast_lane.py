@@ -11,8 +11,16 @@ rate_limits.count_public_read (the same budget, keys and storage as Flask-Limite
 Anything else falls through to the normal path unchanged: another method or route, a query
 string, a SCRIPT_NAME, an Authorization or If-Match header, a malformed If-None-Match, a request
 over the size limits, a miss (it is counted once, by the normal path), a read over its budget or
-a rate-limit storage that failed (the normal path answers the 429 or counts in memory). Redis
-down means a miss here: the cache's breaker decides, and no request fails for it.
+a rate-limit storage that failed (the normal path answers the 429 or counts in memory).
+
+Redis down (the cache's breaker not closed, or no Redis at all): a fact-check's JSON or
+ClaimReview is answered from its stored document (storage/stored_documents.py, one primary-key
+read on a pooled connection), the bytes the normal path would serve, counted against the budget
+in Flask-Limiter's in-memory fallback as the normal path would; another route, a document with
+no row (a retracted fact-check's ClaimReview, a draft) or a database fault goes the normal way.
+What is read from the database fills nothing: Redis is down, and this process's copies live only
+while it is up. A miss while Redis is up goes the normal way, whose fill is guarded against a
+concurrent write by the document's generation.
 """
 
 import re
@@ -21,9 +29,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from flask import Flask
-from werkzeug.http import parse_etags
+from werkzeug.http import is_entity_header, parse_etags
+from werkzeug.wrappers import Response
 
 from factcheck import logs
+from factcheck.storage import cache, stored_documents
 from factcheck.storage.cache import names, read_through
 from factcheck.web import cors, rate_limits, request_limits, request_log, responses
 from factcheck.web import security_headers as security
@@ -41,6 +51,7 @@ class Route(NamedTuple):
     endpoint: str
     pattern: re.Pattern[str]
     name: Callable[[str], str]  # the cache name of the document at the path's value
+    stored: bool  # whether the document is kept in the database (core/published.py)
 
 
 ID = r"([1-9][0-9]{0,9})"
@@ -51,21 +62,25 @@ ROUTES = (
         "fact_checks.FactCheckResource",
         re.compile(rf"/api/v1/fact-checks/{ID}"),
         lambda value: names.fact_check(int(value)).json,
+        True,
     ),
     Route(
         "fact_checks.FactCheckClaimReview",
         re.compile(rf"/api/v1/fact-checks/{ID}/claimreview"),
         lambda value: names.fact_check(int(value)).claimreview,
+        True,
     ),
     Route(
         "articles.ArticleClaimReviews",
         re.compile(rf"/api/v1/articles/{ID}/claimreview"),
         lambda value: names.article(int(value)).claimreviews,
+        False,
     ),
     Route(
         "organizations.OrganizationResource",
         re.compile(rf"/api/v1/organizations/{SLUG}"),
         names.organization,
+        False,
     ),
 )
 
@@ -114,10 +129,17 @@ class FastLane:
         route, rule, name = found
         with self.app.app_context():
             document = read_through.cached(name)
+            redis_down = False
+            if document is None:
+                # health() may run the breaker's probe: the lane's reads end the outage too.
+                if not route.stored or cache.health() == "ok":
+                    return None  # a miss: the normal path builds and fills
+                document = stored_documents.get_outside_session(name)
+                redis_down = True
             if document is None or not document.public:
                 return None
             window = rate_limits.count_public_read(
-                self.app, environ.get("REMOTE_ADDR") or "unknown"
+                self.app, environ.get("REMOTE_ADDR") or "unknown", redis_down
             )
             if window is None:
                 return None
@@ -191,7 +213,28 @@ class FastLane:
             )
         finally:
             logs.REQUEST_ID.reset(token)
-        return response
+        return response if response.status_code != 304 else _not_modified(response)
+
+
+# Entity headers a 304 keeps, as werkzeug's remove_entity_headers has them.
+KEPT_BY_304 = frozenset({"expires", "content-location"})
+
+
+def _not_modified(response: Response) -> WsgiApp:
+    """The 304 as werkzeug would send it (its entity headers removed, no body), without its
+    get_wsgi_headers: that copies the headers and removes them through Headers' slice
+    assignment, which validates every value twice more; it made a 304 cost more than a 200."""
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if not is_entity_header(name) or name.lower() in KEPT_BY_304
+    ]
+
+    def answer(_environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(response.status, headers)
+        return ()
+
+    return answer
 
 
 def init_app(app: Flask) -> None:

@@ -190,7 +190,7 @@ class ReadWindow(NamedTuple):
 UNLIMITED = ReadWindow(0, 0, 0.0)
 
 
-def count_public_read(app: Flask, address: str) -> ReadWindow | None:
+def count_public_read(app: Flask, address: str, redis_down: bool = False) -> ReadWindow | None:
     """For the fast lane (in an app context, no request): count a public read from `address`
     against the reads budget, exactly as Flask-Limiter does for the LIMITED blueprints' GETs
     (same limits, in the same order, under the same keys, in the same storage or its memory
@@ -202,9 +202,11 @@ def count_public_read(app: Flask, address: str) -> ReadWindow | None:
     if not limiter.enabled:
         return UNLIMITED
     # Counting in memory since Redis failed: Flask-Limiter's own hook tries Redis again from
-    # time to time, and only the normal path runs it.
+    # time to time, and only the normal path runs it. While the cache finds Redis down too
+    # (`redis_down`), the lane counts in that memory as the normal path would; once the cache
+    # is back its hits go the normal way until the limiter has found Redis again.
     if getattr(limiter, "_storage_dead", False):
-        return None
+        return _count_in_memory(state, limiter, address) if redis_down else None
     forget_windows()
     try:
         _prefix_with_namespace(state)
@@ -231,6 +233,22 @@ def count_public_read(app: Flask, address: str) -> ReadWindow | None:
         return None
     finally:
         forget_windows()
+    return windows[0]
+
+
+def _count_in_memory(state: dict[str, Any], limiter: Limiter, address: str) -> ReadWindow | None:
+    """The reads budget in Flask-Limiter's in-memory fallback (its fallback limiter, the same
+    limits, the same keys), as its hook counts a normal-path read while the storage is dead."""
+    strategy = limiter.limiter
+    windows = []
+    try:
+        for item in state["reads"]:
+            if not strategy.hit(item, address, "reads"):
+                return None
+            reset_at, remaining = strategy.get_window_stats(item, address, "reads")
+            windows.append(ReadWindow(item.amount, remaining, reset_at))
+    except Exception:
+        return None
     return windows[0]
 
 
