@@ -181,8 +181,9 @@ def test_a_poll_between_two_concurrent_writes_misses_neither(
         with app.app_context():
             with store.unit_of_work():
                 records.record_feed_change(first["id"])
-                recorded.set()
-                release.wait(10)
+                # The feed's statements run just before the COMMIT: wait after them, between
+                # the sequence taken and the commit.
+                store.before_commit(lambda: (recorded.set(), release.wait(10)))
 
     def quick_writer() -> None:
         with app.app_context():

@@ -38,7 +38,12 @@ def create_fact_check(actor: Actor, article_id: int, data: dict[str, Any]) -> Fa
     with store.unit_of_work():
         article = owned_article(actor, article_id)
         check = FactCheck(
-            organization_id=actor.organization_id, article=article, status=DRAFT, evidence=[]
+            organization_id=actor.organization_id,
+            article=article,
+            status=DRAFT,
+            evidence=[],
+            # Known empty: the answer's rendering would otherwise SELECT them.
+            corrections=[],
         )
         _apply(check, data)
         if "rating" in data:

@@ -21,8 +21,8 @@ import psycopg
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from psycopg.abc import PQGen
-from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, Pool, event
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction
 
 
@@ -45,12 +45,10 @@ ANSWER_MARGIN = 1.0
 
 def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     """SQLAlchemy's engine options for DATABASE_URL, with the settings' time budgets."""
-    options: dict[str, Any] = {
-        # A connection that died in the pool is replaced at checkout, not handed to a request.
-        "pool_pre_ping": True,
-        "pool_timeout": settings["DATABASE_POOL_TIMEOUT"],
-    }
+    options: dict[str, Any] = {"pool_timeout": settings["DATABASE_POOL_TIMEOUT"]}
     if str(settings["DATABASE_URL"]).startswith("sqlite"):
+        # A file is never cut off; its connections are pinged as before, at no cost.
+        options["pool_pre_ping"] = True
         # pysqlite's timeout is SQLite's busy timeout: how long to wait for another writer's lock.
         options["connect_args"] = {"timeout": settings["DATABASE_LOCK_TIMEOUT"]}
         return options
@@ -102,6 +100,39 @@ def _connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) ->
     connection = BoundedConnection.connect(*cargs, **params)
     connection.answer_timeout = cparams[ANSWER_TIMEOUT]
     return connection
+
+
+# --- PostgreSQL: a pooled connection is pinged when it idled, not at every checkout ------------
+
+# A connection back in the pool for longer than this is pinged before a request gets it. One
+# used a moment ago is handed out as it is: under load that is every checkout, and a ping was a
+# round trip each (two per write). If it died meanwhile, its first statement fails as a
+# disconnect, the pool drops it and its older connections, and the request answers 503 within
+# the same budgets as a failed ping (tests/test_db_faults.py).
+PING_AFTER = 1.0
+_RETURNED = "factcheck_returned"
+
+
+@event.listens_for(Pool, "checkin")
+def _checked_in(dbapi_connection: Any, record: Any) -> None:
+    if isinstance(dbapi_connection, psycopg.Connection):
+        record.info[_RETURNED] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    if not isinstance(dbapi_connection, psycopg.Connection):
+        return
+    returned = record.info.pop(_RETURNED, None)
+    if returned is None or time.monotonic() - returned < PING_AFTER:
+        return  # a new connection, or one in use a moment ago
+    try:
+        # Like SQLAlchemy's pre-ping: the transaction psycopg begins is the request's own.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except psycopg.Error as error:
+        # The pool replaces the connection and tries again (a new one is not pinged).
+        raise DisconnectionError(f"a pooled connection is gone: {error}") from error
 
 
 @event.listens_for(Engine, "connect")

@@ -79,16 +79,33 @@ def delete_cache_invalidations(ids: Sequence[int]) -> None:
 
 
 def record_feed_change(fact_check_id: int) -> None:
-    """Move the fact-check to the end of the feed, in the caller's transaction.
+    """Move the fact-check to the end of the feed, in the caller's transaction, at its end.
 
     A mirror reads past the last sequence it saw, so a sequence must never become visible after a
     higher one. SQLite has one writer at a time; on PostgreSQL an advisory lock held to commit
-    makes feed writers take and commit their sequences in order.
+    makes feed writers take and commit their sequences in order. The lock is taken as late as
+    can be, just before the COMMIT (store.before_commit): feed writers queue on it, so it is
+    held for these few statements only, not over the change and its answer's rendering.
     """
+    store.before_commit(lambda: _move_to_feed_end(fact_check_id))
+
+
+# One round trip: the lock, then the row inserted or given the next sequence (the row the
+# fact-check had is replaced). The lock's row feeds the INSERT, so it is taken before nextval.
+_POSTGRES_MOVE = text(
+    "WITH locked AS (SELECT pg_advisory_xact_lock(:key)) "
+    "INSERT INTO feed_entries (fact_check_id) SELECT :fact_check_id FROM locked "
+    "ON CONFLICT (fact_check_id) DO UPDATE "
+    "SET sequence = nextval(pg_get_serial_sequence('feed_entries', 'sequence'))"
+)
+
+
+def _move_to_feed_end(fact_check_id: int) -> None:
     if store.dialect() == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
-    db.session.execute(delete_rows(FeedEntry).where(FeedEntry.fact_check_id == fact_check_id))
-    db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
+        db.session.execute(_POSTGRES_MOVE, {"key": FEED_LOCK, "fact_check_id": fact_check_id})
+    else:
+        db.session.execute(delete_rows(FeedEntry).where(FeedEntry.fact_check_id == fact_check_id))
+        db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
     # Every change of a public fact-check passes here: the search index follows in the same
     # transaction (after the lock, so index writers are ordered too).
     search_index.refresh(fact_check_id)
