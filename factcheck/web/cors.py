@@ -5,13 +5,14 @@ the job instead: reads get `Access-Control-Allow-Origin: *`, writes get nothing.
 """
 
 from flask import Flask, Response, request
-from werkzeug.datastructures import Headers
+
+from factcheck.web.responses import HeaderMap
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 EXPOSED = "ETag, Link, Location, X-Total-Count, X-Request-ID, Retry-After"
 
 
-def add(headers: Headers, method: str, preflight_method: str) -> None:
+def add(headers: HeaderMap, method: str, preflight_method: str) -> None:
     """The CORS headers of an answer to `method` (a preflight's Access-Control-Request-Method
     is `preflight_method`); the fast lane (web/fast_lane.py) calls this too."""
     if method in READ_METHODS:

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from flask import Flask
-from werkzeug.http import is_entity_header, parse_etags
-from werkzeug.wrappers import Response
+from werkzeug.http import parse_etags
+from werkzeug.utils import get_content_type
 
 from factcheck import logs
 from factcheck.storage import cache, stored_documents
@@ -173,7 +173,7 @@ class FastLane:
         document: Any,
         window: rate_limits.ReadWindow,
         started: float,
-    ) -> Any:
+    ) -> WsgiApp:
         method = environ["REQUEST_METHOD"]
         request_id = request_log.offered_or_new(environ.get("HTTP_X_REQUEST_ID", ""))
         token = logs.REQUEST_ID.set(request_id)
@@ -182,19 +182,24 @@ class FastLane:
             current = if_none_match is not None and responses.is_current(
                 document.etag, parse_etags(if_none_match)
             )
-            response = responses.document_response(
-                document, current, responses.document_headers(document)
-            )
+            status = 304 if current else 200
+            # A plain dict, not Werkzeug's Headers: each value here is the service's own (the
+            # request id is checked by request_log), so Headers' per-value checks buy nothing.
+            headers = responses.document_headers(document)
+            body = b"" if current else document.body
+            if not current:
+                # What Werkzeug's Response(body, mimetype=...) sets; a 304 carries neither.
+                headers["Content-Type"] = get_content_type(document.media_type, "utf-8")
+                headers["Content-Length"] = str(len(body))
             # In the order the normal path's after_request hooks run (web/__init__.py).
-            headers = response.headers
             cors.add(headers, method, "")
             if window is not rate_limits.UNLIMITED:
                 rate_limits.add_headers(
-                    headers, response.status_code, window.amount, window.remaining, window.reset_at
+                    headers, status, window.amount, window.remaining, window.reset_at
                 )
             security.add(
                 headers,
-                response.status_code,
+                status,
                 method,
                 route.endpoint,
                 False,
@@ -203,38 +208,23 @@ class FastLane:
             )
             headers[request_log.REQUEST_ID_HEADER] = request_id
             request_log.finished(
-                self.app,
-                environ,
-                rule,
-                response.status_code,
-                response.content_length,
-                started,
-                request_id,
+                self.app, environ, rule, status, None if current else len(body), started, request_id
             )
         finally:
             logs.REQUEST_ID.reset(token)
-        return response if response.status_code != 304 else _not_modified(response)
+        status_line = STATUS_LINES[status]
+        chunks = [] if current or method == "HEAD" else [body]
+        header_list = list(headers.items())
+
+        def answer(_environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            start_response(status_line, header_list)
+            return chunks
+
+        return answer
 
 
-# Entity headers a 304 keeps, as werkzeug's remove_entity_headers has them.
-KEPT_BY_304 = frozenset({"expires", "content-location"})
-
-
-def _not_modified(response: Response) -> WsgiApp:
-    """The 304 as werkzeug would send it (its entity headers removed, no body), without its
-    get_wsgi_headers: that copies the headers and removes them through Headers' slice
-    assignment, which validates every value twice more; it made a 304 cost more than a 200."""
-    headers = [
-        (name, value)
-        for name, value in response.headers.items()
-        if not is_entity_header(name) or name.lower() in KEPT_BY_304
-    ]
-
-    def answer(_environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start_response(response.status, headers)
-        return ()
-
-    return answer
+# Werkzeug's status lines, which the normal path sends.
+STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}
 
 
 def init_app(app: Flask) -> None:

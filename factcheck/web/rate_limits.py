@@ -25,7 +25,6 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from werkzeug.datastructures import Headers
 
 from factcheck.problems import Problem
 from factcheck.storage import cache
@@ -34,6 +33,7 @@ from factcheck.web import auth, read_budget
 from factcheck.web.api import feed, search
 from factcheck.web.errors import problem
 from factcheck.web.pages import views as pages
+from factcheck.web.responses import HeaderMap
 
 log = logging.getLogger(__name__)
 
@@ -367,7 +367,7 @@ def _add_headers(limiter: Limiter, response: Response) -> Response:
 
 
 def add_headers(
-    headers: Headers, status: int, amount: int, remaining: int, reset_at: float
+    headers: HeaderMap, status: int, amount: int, remaining: int, reset_at: float
 ) -> None:
     """The RateLimit-* headers of a window (and Retry-After on a 429); the fast lane's too."""
     reset_in = max(0, math.ceil(reset_at - time.time()))

@@ -11,7 +11,7 @@ before the view runs.
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
@@ -22,6 +22,18 @@ from factcheck.core.documents import version_etag
 from factcheck.problems import BadRequest, PreconditionFailed, PreconditionRequired
 from factcheck.storage.documents import Document
 from factcheck.storage.models import Article, FactCheck
+
+
+class HeaderMap(Protocol):
+    """What the functions that decide a response's headers (cors.add, security_headers.add,
+    rate_limits.add_headers) use of a header collection: Werkzeug's Headers on the normal path,
+    a plain dict in the fast lane, where Headers' per-value checks were most of an answer's cost
+    (every value there is the service's own)."""
+
+    def __setitem__(self, key: str, value: str, /) -> None: ...
+
+    def get(self, key: str, default: str, /) -> str: ...
+
 
 # Cache-Control policies. Public documents may be shared for a minute and are then revalidated
 # (a 304 costs no database query); what only one organization sees is revalidated every time.

@@ -16,7 +16,8 @@
 from collections.abc import Mapping
 
 from flask import Flask, Response, current_app, request
-from werkzeug.datastructures import Headers
+
+from factcheck.web.responses import HeaderMap
 
 # The iframe targets: the card, which oEmbed answers name in their iframe's src.
 EMBEDDABLE = frozenset({"pages.fact_check_embed"})
@@ -32,7 +33,7 @@ ALWAYS: Mapping[str, str] = {
 
 
 def add(
-    headers: Headers,
+    headers: HeaderMap,
     status: int,
     method: str,
     endpoint: str | None,
@@ -46,7 +47,7 @@ def add(
     # The card's errors (a draft's 404) and its OPTIONS answer are nothing to frame.
     embed = endpoint in EMBEDDABLE and method in {"GET", "HEAD"} and status < 400
     if not embed:
-        policy = headers.get("Content-Security-Policy")
+        policy = headers.get("Content-Security-Policy", "")
         if not policy:
             headers["Content-Security-Policy"] = NO_FRAMING
         elif "frame-ancestors" not in policy:
