@@ -58,7 +58,8 @@ def merged(
         loaded: dict[str, Any] = schema.load(schema.dump(result))
     except ValidationError as error:
         problems = [
-            {"pointer": at + where, "detail": detail} for where, detail in _flat(error.messages)
+            {"pointer": at + where, "detail": detail}
+            for where, detail in pointed_messages(error.messages)
         ]
         raise Unprocessable(
             f"{at} as merged with the stored one does not validate.", problems
@@ -66,13 +67,15 @@ def merged(
     return loaded
 
 
-def _flat(messages: Any, where: str = "") -> Iterator[tuple[str, str]]:
+def pointed_messages(messages: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """A marshmallow error's messages as (JSON pointer, message) pairs; `_schema` messages (from
+    a schema's own validators) point at the object they were raised on."""
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            yield from _flat(value, where if key == "_schema" else f"{where}/{key}")
-    elif isinstance(messages, list):
+            yield from pointed_messages(value, where if key == "_schema" else f"{where}/{key}")
+    elif isinstance(messages, list | tuple):
         for message in messages:
-            yield from _flat(message, where)
+            yield from pointed_messages(message, where)
     else:
         yield where, str(messages)
 

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from factcheck.core import google_markup as markup
 from factcheck.core.actors import Actor
 from factcheck.core.articles import create_article
+from factcheck.core.changes import pointed_messages
 from factcheck.core.drafting import create_fact_check, update_fact_check
 from factcheck.core.publishing import publish, retract
 from factcheck.core.reads import site_url
@@ -259,7 +260,7 @@ def _pointing_into(where: str) -> Iterator[None]:
     except ValidationError as error:
         errors = [
             {"pointer": markup.google_pointer(pointer, where), "detail": detail}
-            for pointer, detail in _flatten(error.messages)
+            for pointer, detail in pointed_messages(error.messages)
         ]
         raise Unprocessable("A markup does not pass validation; see `errors`.", errors) from None
     except Unprocessable as error:
@@ -268,14 +269,3 @@ def _pointing_into(where: str) -> Iterator[None]:
             for item in error.errors or []
         ] or None
         raise
-
-
-def _flatten(messages: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            yield from _flatten(value, path if key == "_schema" else f"{path}/{key}")
-    elif isinstance(messages, list | tuple):
-        for message in messages:
-            yield from _flatten(message, path)
-    else:
-        yield path, str(messages)

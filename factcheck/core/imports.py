@@ -24,6 +24,7 @@ from marshmallow import ValidationError
 from factcheck.core import scales
 from factcheck.core.actors import Actor
 from factcheck.core.articles import create_article
+from factcheck.core.changes import pointed_messages
 from factcheck.core.drafting import READER_FIELDS, update_fact_check
 from factcheck.core.drafting import create_fact_check as draft_fact_check
 from factcheck.core.publishing import publish
@@ -310,7 +311,9 @@ def _plan(organization: Organization, index: int, where: str, raw: Any) -> Item 
     try:
         given: dict[str, Any] = CLAIMREVIEW_IN.load(raw)
     except ValidationError as error:
-        item.errors = [{"pointer": where + p, "detail": d} for p, d in _flat(error.messages)]
+        item.errors = [
+            {"pointer": where + p, "detail": d} for p, d in pointed_messages(error.messages)
+        ]
         return item
     item.url = given.get("url")
     authors = [author for author in given.get("author") or [] if author]
@@ -324,7 +327,8 @@ def _plan(organization: Organization, index: int, where: str, raw: Any) -> Item 
         fields: dict[str, Any] = FACT_CHECK_IN.load(wire)
     except ValidationError as error:
         item.errors = [
-            {"pointer": where + _from_native(p), "detail": d} for p, d in _flat(error.messages)
+            {"pointer": where + _from_native(p), "detail": d}
+            for p, d in pointed_messages(error.messages)
         ]
         return item
     try:
@@ -332,7 +336,7 @@ def _plan(organization: Organization, index: int, where: str, raw: Any) -> Item 
     except ValidationError as error:
         item.errors = [
             {"pointer": where + _from_article(p, article_pointer), "detail": d}
-            for p, d in _flat(error.messages)
+            for p, d in pointed_messages(error.messages)
         ]
         return item
     if not fields.get("url"):
@@ -526,17 +530,6 @@ def _from_article(pointer: str, article_pointer: str) -> str:
         return pointer
     name, _, rest = pointer.lstrip("/").partition("/")
     return f"{article_pointer}/{ARTICLE_NAMES.get(name, name)}" + (f"/{rest}" if rest else "")
-
-
-def _flat(messages: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            yield from _flat(value, path if key == "_schema" else f"{path}/{key}")
-    elif isinstance(messages, list | tuple):
-        for message in messages:
-            yield from _flat(message, path)
-    else:
-        yield path, str(messages)
 
 
 def _refuse_duplicates(plans: list[Item | _Planned]) -> None:
