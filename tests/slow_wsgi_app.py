@@ -1,10 +1,12 @@
-"""A WSGI app for tests/test_server.py's shutdown test: /slow answers once /release exists.
+"""A WSGI app for tests/test_server.py: /slow answers once /release exists (the shutdown test),
+/frozen tells how many objects the worker froze out of the garbage collector's sight.
 
 Served by serve.py like the product (`ProductionServer(target=...)`), so that a request can be
 held in flight while the server is told to stop. No sleep decides the outcome: the request ends
 when the test creates the release file.
 """
 
+import gc
 import os
 import time
 from pathlib import Path
@@ -28,3 +30,8 @@ def slow() -> str:
     while not RELEASE.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     return "finished"
+
+
+@app.get("/frozen")
+def frozen() -> str:
+    return str(gc.get_freeze_count())

@@ -122,3 +122,19 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path) -> None:
     assert [(answer.status, answer.body) for answer in answers] == [(200, b"finished")]
     assert server.process.wait(30) == 0, "the server did not stop by itself after the request"
     server.stop()
+
+
+def test_a_worker_freezes_what_it_built_at_start_up(tmp_path: Path) -> None:
+    # Out of the collector's sight, a full collection does not walk the app's own objects: a
+    # pause for every thread of the worker otherwise.
+    server = ProductionServer(
+        {"SLOW_APP_RELEASE": str(tmp_path / "release"), "SLOW_APP_STARTED": str(tmp_path / "s")},
+        target=("slow_wsgi_app:app", Path(__file__).parent),
+    )
+    server.start()
+    try:
+        response = server.request("GET", "/frozen")
+    finally:
+        server.stop()
+    assert response.status == 200
+    assert int(response.body) > 1000
