@@ -14,7 +14,15 @@ machine, where wall-clock benchmarks are not; `make bench` measures the producti
 each with rate limits off and on (on: the production budget raised so nothing is refused), and
 with --hooks, the CPU each request hook takes on the normal path (the fast lane off).
 
+With --writes, the cost of bench/write_bench.py's writes instead (a draft POSTed to an article,
+then its publish with the draft's ETag), -n pairs of them after a warm-up, on a fresh database
+(SQLite, or the PostgreSQL database --database-url names, recreated): per write, this process's
+CPU, the PostgreSQL backend's CPU (from /proc, the server being on this machine), the statements
+the driver was sent, transactions, pool checkouts and Redis commands, for drafts and publishes
+apart. Counts, not wall-clock figures: they do not move with the machine's load.
+
     .venv/bin/python bench/request_cost.py [-n 3000] [--hooks] [--multiprocess]
+    .venv/bin/python bench/request_cost.py --writes [-n 500] [--database-url postgresql://...]
 """
 
 import argparse
@@ -26,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -144,6 +153,8 @@ def main() -> None:
     parser.add_argument(
         "--multiprocess", action="store_true", help="with PROMETHEUS_MULTIPROC_DIR set"
     )
+    parser.add_argument("--writes", action="store_true", help="the cost of a draft and a publish")
+    parser.add_argument("--database-url", help="--writes on PostgreSQL (the database is recreated)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="factcheck-cost-"))
     if args.multiprocess:
@@ -157,12 +168,19 @@ def main() -> None:
     redis_server = RedisServer()
     redis_server.start()
     url = f"sqlite:///{workdir / 'cost.db'}"
-    fact_check_id = prepare(url)
+    if args.writes:
+        url = args.database_url or url
+        token = prepare_writes(url)
+    else:
+        fact_check_id = prepare(url)
     # The log lines go where a server's would, not into this report.
     sink = open(os.devnull, "w")  # noqa: SIM115
     real_stdout, sys.stdout = sys.stdout, sink
     try:
-        results = measure(args, url, redis_server, fact_check_id)
+        if args.writes:
+            results = write_costs(url, redis_server, token, args.n if args.n != 3000 else 500)
+        else:
+            results = measure(args, url, redis_server, fact_check_id)
     finally:
         from factcheck import logs
 
@@ -260,6 +278,184 @@ def hook_costs(app: Any, environ: dict[str, Any], count: int) -> list[str]:
     lines = [f"hooks, normal path, limits on (total {total:.1f} us/request):"]
     for name, spent in sorted(timer.spent.items(), key=lambda item: -item[1]):
         lines.append(f"  {spent / count * 1e6:>8.1f}  {name}")
+    return lines
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def prepare_writes(url: str) -> str:
+    """A fresh migrated database with one organization; the Authorization header's token."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from flask_migrate import upgrade
+    from write_bench import fresh_database
+
+    from factcheck import create_app
+    from factcheck.core import keys
+    from factcheck.core.organizations import create_organization
+    from factcheck.storage.db import db
+
+    fresh_database(url)
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": ""})
+    with app.app_context():
+        upgrade()
+        organization = create_organization("bench", "Bench", "https://b.example/")
+        token = keys.issue(organization.id, "bench", frozenset({"write", "publish"}))
+        db.engine.dispose()
+    logging.getLogger().handlers.clear()
+    return token
+
+
+class WriteCounts:
+    """What one kind of write (draft or publish) cost, added up."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+        self.statements = 0
+        self.transactions = 0
+        self.checkouts = 0
+        self.writes = 0
+
+
+def backend_cpu(url: str) -> float:
+    """CPU seconds the PostgreSQL backends of the database have used (0 on SQLite)."""
+    if not url.startswith("postgresql"):
+        return 0.0
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+        pids = [row[0] for row in connection.execute(query, (name,))]
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class CommandCounter:
+    """Counts the commands the app's Redis clients send (each a round trip; a script's own calls
+    run inside Redis and are not), passing every one through. The local copies' watcher
+    writes on its connection directly, so its keep-alive PINGs are not counted."""
+
+    def __init__(self) -> None:
+        import redis
+
+        self.sent = 0
+        original = redis.Redis.execute_command
+
+        def counted(client: Any, *args: Any, **options: Any) -> Any:
+            self.sent += 1
+            return original(client, *args, **options)
+
+        redis.Redis.execute_command = counted  # type: ignore[method-assign]
+
+
+def write_costs(url: str, redis_server: Any, token: str, pairs: int) -> list[str]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from sqlalchemy import event
+    from werkzeug.test import EnvironBuilder
+    from write_bench import ARTICLE, draft
+
+    from factcheck import create_app
+    from factcheck.storage.db import db
+
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_server.url,
+            "SITE_URL": "https://factcheck.example",
+            "RATE_LIMIT_ENABLED": False,
+            "CACHE_REPLAY_INTERVAL": 0,
+        }
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    counter = CommandCounter()
+
+    def post(path: str, headers: dict[str, str], body: object) -> tuple[str, dict[str, str]]:
+        builder = EnvironBuilder(
+            method="POST",
+            path=path,
+            headers=headers,
+            json=body,
+        )
+        environ: dict[str, Any] = builder.get_environ()
+        builder.close()
+        environ["REMOTE_ADDR"] = "192.0.2.7"
+        status, answered, content = call(app, environ)
+        assert status[:3] in {"200", "201"}, (path, status, content[:300])
+        return status, answered
+
+    def path_of(location: str) -> str:
+        return urlsplit(location).path
+
+    _, answered = post("/api/v1/articles", auth, ARTICLE)
+    article = path_of(answered["Location"])
+    counts = {"draft": WriteCounts(), "publish": WriteCounts()}
+    current: list[WriteCounts | None] = [None]
+
+    def on_statement(*_args: Any) -> None:
+        if current[0] is not None:
+            current[0].statements += 1
+
+    def on_begin(*_args: Any) -> None:
+        if current[0] is not None:
+            current[0].transactions += 1
+
+    def on_checkout(*_args: Any) -> None:
+        if current[0] is not None:
+            current[0].checkouts += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine.pool, "checkout", on_checkout)
+
+    def pair(number: int) -> None:
+        for kind in ("draft", "publish"):
+            counted = counts[kind]
+            current[0] = counted
+            started = time.thread_time()
+            if kind == "draft":
+                _, answered = post(f"{article}/fact-checks", auth, draft(number))
+            else:
+                headers = {**auth, "If-Match": answered["ETag"]}
+                post(f"{path_of(answered['Location'])}/publish", headers, None)
+            counted.cpu += time.thread_time() - started
+            counted.writes += 1
+            current[0] = None
+
+    for number in range(50):  # warm-up: the first writes fill caches a process fills once
+        pair(number)
+    for counted in counts.values():
+        counted.__init__()  # type: ignore[misc]
+    commands = counter.sent
+    backend = backend_cpu(url)
+    started, wall = time.process_time(), time.perf_counter()
+    for number in range(pairs):
+        pair(10**6 + number)
+    process, wall = time.process_time() - started, time.perf_counter() - wall
+    backend = backend_cpu(url) - backend
+    commands = counter.sent - commands
+    writes = 2 * pairs
+    engine_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    lines = [
+        f"{engine_name}: {writes} writes (draft + publish, {pairs} each), per write:",
+        f"  process CPU {process / writes * 1e6:.0f} us, database backend CPU"
+        f" {backend / writes * 1e6:.0f} us, wall {wall / writes * 1e6:.0f} us"
+        f" (one thread, no server), Redis commands {commands / writes:.1f}",
+        f"  {'':<8}{'CPU us':>8}{'statements':>12}{'transactions':>14}{'checkouts':>11}",
+    ]
+    for kind, counted in counts.items():
+        each = max(counted.writes, 1)
+        lines.append(
+            f"  {kind:<8}{counted.cpu / each * 1e6:>8.0f}{counted.statements / each:>12.1f}"
+            f"{counted.transactions / each:>14.1f}{counted.checkouts / each:>11.1f}"
+        )
+    with app.app_context():
+        db.engine.dispose()
     return lines
 
 
