@@ -56,13 +56,9 @@ def _public_documents(check: FactCheck) -> dict[str, Document | None]:
 def keep(check: FactCheck) -> None:
     """Inside the change's unit of work, after its flush: the fact-check's stored documents as
     they now are (a retracted one's ClaimReview goes)."""
-    withdrawn = []
-    for name, document in _public_documents(check).items():
-        if document is None:
-            withdrawn.append(name)
-        else:
-            stored_documents.put(name, document)
-    stored_documents.drop(withdrawn)
+    documents = _public_documents(check)
+    stored_documents.put_all({name: found for name, found in documents.items() if found})
+    stored_documents.drop(name for name, found in documents.items() if found is None)
 
 
 def keep_organization(organization_id: int) -> None:

@@ -4,11 +4,11 @@ Queries only, in the caller's transaction: a write replaces or removes the docum
 in its own unit of work, so they commit (or roll back) with the change itself.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -76,7 +76,15 @@ def _parameters(name: str, engine: Any) -> Any:
 
 def put(name: str, document: Document) -> None:
     """Store or replace `name`, in the caller's transaction."""
-    _insert(name, document, replace=True)
+    put_all({name: document})
+
+
+def put_all(documents: Mapping[str, Document]) -> None:
+    """Store or replace each named document, in the caller's transaction: one INSERT of all of
+    them (a fact-check's JSON and ClaimReview were two round trips per write)."""
+    if documents:
+        rows = [_row(name, document) for name, document in sorted(documents.items())]
+        db.session.execute(_upsert(store.dialect(), True, len(rows)), _numbered(rows))
 
 
 def put_if_absent(name: str, document: Document) -> None:
@@ -91,20 +99,39 @@ def drop(names: Iterable[str]) -> None:
 
 
 def _insert(name: str, document: Document, replace: bool) -> None:
-    values = {
+    db.session.execute(_upsert(store.dialect(), replace, 1), _numbered([_row(name, document)]))
+
+
+COLUMNS = ("name", "body", "etag", "media_type")
+
+
+def _row(name: str, document: Document) -> dict[str, Any]:
+    return {
         "name": name,
         "body": document.body,
         "etag": document.etag,
         "media_type": document.media_type,
     }
-    db.session.execute(_upsert(store.dialect(), replace), values)
+
+
+def _numbered(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rows' values as the parameters of _upsert's statement: `name_0`, `body_0`, ..."""
+    return {
+        f"{column}_{index}": value
+        for index, row in enumerate(rows)
+        for column, value in row.items()
+    }
 
 
 @cache
-def _upsert(dialect_name: str, replace: bool) -> Any:
-    """The INSERT ... ON CONFLICT of a dialect, built once (parameters come at execution)."""
+def _upsert(dialect_name: str, replace: bool, count: int) -> Any:
+    """The INSERT ... ON CONFLICT of `count` rows in a dialect, built once for each count (the
+    parameters, named by _numbered, come at execution), so SQLAlchemy compiles it once too."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement: Any = dialect.insert(PublishedDocument)
+    rows: list[dict[str, Any]] = [
+        {column: bindparam(f"{column}_{index}") for column in COLUMNS} for index in range(count)
+    ]
+    statement: Any = dialect.insert(PublishedDocument.__table__).values(rows)
     if replace:
         changed = {key: statement.excluded[key] for key in ("body", "etag", "media_type")}
         return statement.on_conflict_do_update(index_elements=["name"], set_=changed)
