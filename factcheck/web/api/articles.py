@@ -29,6 +29,10 @@ from factcheck.web.api.blueprint import (
 blp = ApiBlueprint("articles", __name__, "News articles and the fact-checks of their claims")
 idempotency.attach(blp)
 
+# Built once, not per request (see fact_checks.FACT_CHECK).
+ARTICLE = ArticleSchema()
+FACT_CHECK = FactCheckSchema()
+
 
 @blp.route("/articles")
 class ArticleCollection(MethodView):
@@ -45,7 +49,7 @@ class ArticleCollection(MethodView):
         return responses.paged(items, total, args)
 
     @auth.requires("write")
-    @blp.arguments(ArticleSchema)
+    @blp.arguments(ARTICLE)
     @blp.response(201, ArticleSchema)
     @blp.doc(**POST_DOC)
     def post(self, data: dict[str, Any]) -> Any:
@@ -53,7 +57,7 @@ class ArticleCollection(MethodView):
         actor = auth.require("write")
         return writes.answer(
             lambda: articles.create_article(actor, data),
-            writes.resource(ArticleSchema(), 201, location=_article_location),
+            writes.resource(ARTICLE, 201, location=_article_location),
         )
 
 
@@ -77,7 +81,7 @@ class ArticleResource(MethodView):
         version = responses.expected_version("article", article_id)
         return writes.answer(
             lambda: articles.update_article(actor, article_id, version, data),
-            writes.resource(ArticleSchema()),
+            writes.resource(ARTICLE),
         )
 
     @auth.requires("write")
@@ -104,7 +108,7 @@ class ArticleFactChecks(MethodView):
         return responses.paged(items, total, args)
 
     @auth.requires("write")
-    @blp.arguments(FactCheckSchema)
+    @blp.arguments(FACT_CHECK)
     @blp.response(201, FactCheckSchema)
     @blp.doc(**POST_DOC)
     def post(self, data: dict[str, Any], article_id: int) -> Any:
@@ -112,7 +116,7 @@ class ArticleFactChecks(MethodView):
         actor = auth.require("write")
         return writes.answer(
             lambda: drafting.create_fact_check(actor, article_id, data),
-            writes.resource(FactCheckSchema(), 201, location=_fact_check_location),
+            writes.resource(FACT_CHECK, 201, location=_fact_check_location),
         )
 
 

@@ -37,6 +37,11 @@ CLAIMREVIEW_OR_PREVIEW = (
 ONE_OF = {"oneOf": [ClaimReviewSchema, ClaimReviewPreviewSchema]}
 idempotency.attach(blp)
 
+# Built once, not per request: a schema's construction deep-copies its fields and, at its first
+# dump, builds each nested schema anew, about a fifth of a write's function calls.
+FACT_CHECK = FactCheckSchema()
+PUBLICATION = PublicationSchema()
+
 
 def expected_version(fact_check_id: int) -> int | None:
     return responses.expected_version("fact-check", fact_check_id)
@@ -82,7 +87,7 @@ class FactCheckResource(MethodView):
         actor, version = auth.require("write"), expected_version(fact_check_id)
         return writes.answer(
             lambda: drafting.update_fact_check(actor, fact_check_id, version, data),
-            writes.resource(FactCheckSchema()),
+            writes.resource(FACT_CHECK),
         )
 
     @auth.requires("write")
@@ -98,7 +103,7 @@ class FactCheckResource(MethodView):
 @blp.route("/fact-checks/<id:fact_check_id>/publish")
 class FactCheckPublish(MethodView):
     @auth.requires("publish")
-    @blp.arguments(PublishSchema, required=False)
+    @blp.arguments(PublishSchema(), required=False)
     @blp.response(200, PublicationSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
@@ -106,14 +111,14 @@ class FactCheckPublish(MethodView):
         actor, version = auth.require("publish"), expected_version(fact_check_id)
         return writes.answer(
             lambda: publishing.publish(actor, fact_check_id, version),
-            writes.resource(PublicationSchema(), versioned=lambda found: found.fact_check),
+            writes.resource(PUBLICATION, versioned=lambda found: found.fact_check),
         )
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/submit")
 class FactCheckSubmit(MethodView):
     @auth.requires("write")
-    @blp.arguments(SubmitSchema, required=False)
+    @blp.arguments(SubmitSchema(), required=False)
     @blp.response(200, FactCheckSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
@@ -121,14 +126,14 @@ class FactCheckSubmit(MethodView):
         actor, version = auth.require("write"), expected_version(fact_check_id)
         return writes.answer(
             lambda: review.submit(actor, fact_check_id, version),
-            writes.resource(FactCheckSchema()),
+            writes.resource(FACT_CHECK),
         )
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/approve")
 class FactCheckApprove(MethodView):
     @auth.requires("publish")
-    @blp.arguments(SubmitSchema, required=False)
+    @blp.arguments(SubmitSchema(), required=False)
     @blp.response(200, FactCheckSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, _no_fields: dict[str, Any], fact_check_id: int) -> Any:
@@ -136,14 +141,14 @@ class FactCheckApprove(MethodView):
         actor, version = auth.require("publish"), expected_version(fact_check_id)
         return writes.answer(
             lambda: review.approve(actor, fact_check_id, version),
-            writes.resource(FactCheckSchema()),
+            writes.resource(FACT_CHECK),
         )
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/reject")
 class FactCheckReject(MethodView):
     @auth.requires("publish")
-    @blp.arguments(RejectSchema)
+    @blp.arguments(RejectSchema())
     @blp.response(200, FactCheckSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, data: dict[str, Any], fact_check_id: int) -> Any:
@@ -151,14 +156,14 @@ class FactCheckReject(MethodView):
         actor, version = auth.require("publish"), expected_version(fact_check_id)
         return writes.answer(
             lambda: review.reject(actor, fact_check_id, version, data["comment"]),
-            writes.resource(FactCheckSchema()),
+            writes.resource(FACT_CHECK),
         )
 
 
 @blp.route("/fact-checks/<id:fact_check_id>/retract")
 class FactCheckRetract(MethodView):
     @auth.requires("publish")
-    @blp.arguments(RetractSchema)
+    @blp.arguments(RetractSchema())
     @blp.response(200, FactCheckSchema)
     @blp.doc(**POST_IF_MATCH_DOC)
     def post(self, data: dict[str, Any], fact_check_id: int) -> Any:
@@ -166,7 +171,7 @@ class FactCheckRetract(MethodView):
         actor, version = auth.require("publish"), expected_version(fact_check_id)
         return writes.answer(
             lambda: publishing.retract(actor, fact_check_id, version, data["note"]),
-            writes.resource(FactCheckSchema()),
+            writes.resource(FACT_CHECK),
         )
 
 
