@@ -138,6 +138,28 @@ def test_each_change_is_its_event(client: FlaskClient, admin: dict[str, str]) ->
     ]
 
 
+def test_a_subscription_hears_every_change_from_the_one_after_it_is_enabled(
+    client: FlaskClient, admin: dict[str, str]
+) -> None:
+    """A change of a fact-check reads whether its organization listens in its own SELECT of the
+    fact-check, and the outbox reads no more when nobody does: nothing is remembered from one
+    write to the next, so the write after the subscription is enabled is told."""
+    hook = subscribe(client, admin, events=["fact_check.updated"], enabled=False)
+    article = create_article(client, admin)
+    check = create_fact_check(client, admin, article.get_json()["id"])
+    path, star = f"/api/v1/fact-checks/{check.get_json()['id']}", {**admin, "If-Match": "*"}
+    assert client.patch(path, json={"reviewBody": "One."}, headers=star).status_code == 200
+    deliveries = hook.headers["Location"] + "/deliveries"
+    assert client.get(deliveries, headers=admin).get_json() == []
+    enabled = client.patch(
+        hook.headers["Location"], json={"enabled": True}, headers={**admin, "If-Match": "*"}
+    )
+    assert enabled.status_code == 200
+    assert client.patch(path, json={"reviewBody": "Two."}, headers=star).status_code == 200
+    log = client.get(deliveries, headers=admin).get_json()
+    assert [entry["eventType"] for entry in log] == ["fact_check.updated"]
+
+
 def test_a_failed_write_leaves_no_event(client: FlaskClient, admin: dict[str, str]) -> None:
     hook = subscribe(client, admin)
     article = create_article(client, admin)

@@ -28,8 +28,8 @@ from .test_db_faults import POSTGRES
 # search terms one upsert. SQLite begins its write transaction anew (its BEGINs are statements
 # here) and keeps the two-step feed row and term lookup.
 BOUNDS = {
-    "postgresql": {"draft": 4, "publish": 12, "transactions": 1, "checkouts": 1},
-    "sqlite": {"draft": 6, "publish": 17, "transactions": 2, "checkouts": 2},
+    "postgresql": {"draft": 4, "publish": 11, "transactions": 1, "checkouts": 1},
+    "sqlite": {"draft": 6, "publish": 16, "transactions": 2, "checkouts": 2},
 }
 
 

@@ -68,7 +68,11 @@ def article_changed(article: Article) -> None:
 def _record(
     organization_id: int, event_type: str, subject: str, data: Callable[[], dict[str, Any]]
 ) -> None:
-    """`data` is rendered only when someone listens: most changes have no subscriber."""
+    """`data` is rendered only when someone listens: most changes have no subscriber. When the
+    change's own SELECT of the fact-check found no enabled subscription (store.unheard), the
+    subscriptions are not read again."""
+    if store.unheard(organization_id):
+        return
     subscriptions = outbox.listening(organization_id, event_type)
     if not subscriptions:
         return

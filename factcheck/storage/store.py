@@ -36,6 +36,7 @@ from factcheck.storage.models import (
     Organization,
     RatingScale,
     Revision,
+    WebhookSubscription,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ _after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
 _before_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "factcheck_before_commit", default=None
 )
+# Organizations this unit of work found without an enabled webhook subscription, read with the
+# fact-check it changes (fact_check_for_change); taken by the change's outbox (unheard).
+_unheard: ContextVar[set[int] | None] = ContextVar("factcheck_unheard", default=None)
 
 
 @contextmanager
@@ -77,7 +81,7 @@ def unit_of_work() -> Iterator[None]:
     callbacks: list[Callable[[], None]] = []
     last: list[Callable[[], None]] = []
     unit, write = _after_commit.set(callbacks), writing.set(True)
-    ending = _before_commit.set(last)
+    ending, unheard = _before_commit.set(last), _unheard.set(set())
     try:
         # On SQLite writers wait for their turn first (storage/db.writer_turn), and the turn
         # ends only once the transaction has.
@@ -98,6 +102,7 @@ def unit_of_work() -> Iterator[None]:
     except IntegrityError as error:
         raise Conflict(f"The change conflicts with stored data: {error.orig}") from None
     finally:
+        _unheard.reset(unheard)
         _before_commit.reset(ending)
         _after_commit.reset(unit)
         writing.reset(write)
@@ -128,8 +133,49 @@ def get(model: type[ModelT], primary_key: int) -> ModelT | None:
 
 
 def fact_check_for_change(fact_check_id: int) -> FactCheck | None:
-    """The fact-check with its corrections joined: one round trip instead of two."""
-    return db.session.get(FactCheck, fact_check_id, options=[joinedload(FactCheck.corrections)])
+    """The fact-check with its corrections joined: one round trip instead of two. The same
+    statement tells whether its organization has an enabled webhook subscription: when it has
+    none, the change's outbox sends no SELECT of its own (`unheard`)."""
+    row = (
+        db.session.execute(
+            select(FactCheck, _any_enabled_subscription())
+            .options(joinedload(FactCheck.corrections))
+            .where(FactCheck.id == fact_check_id)
+        )
+        .unique()
+        .one_or_none()
+    )
+    if row is None:
+        return None
+    check, listened = row
+    unheard = _unheard.get()
+    if not listened and unheard is not None:
+        unheard.add(check.organization_id)
+    return check
+
+
+def _any_enabled_subscription() -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(
+            WebhookSubscription.organization_id == FactCheck.organization_id,
+            WebhookSubscription.enabled.is_(True),
+        )
+        .label("listened")
+    )
+
+
+def unheard(organization_id: int) -> bool:
+    """Whether this unit of work read, with a fact-check it changes, that the organization had
+    no enabled webhook subscription. Read in that same transaction, as the outbox's own SELECT
+    would be (at READ COMMITTED each statement sees what is committed when it runs; SQLite's
+    writers run one at a time), so nothing is missed that the SELECT would have seen then.
+    Answered once: a second change of the organization in the unit of work asks again."""
+    found = _unheard.get()
+    if found is None or organization_id not in found:
+        return False
+    found.discard(organization_id)
+    return True
 
 
 def add(instance: Any) -> None:
