@@ -11,10 +11,22 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import joinedload
@@ -136,15 +148,7 @@ def fact_check_for_change(fact_check_id: int) -> FactCheck | None:
     """The fact-check with its corrections joined: one round trip instead of two. The same
     statement tells whether its organization has an enabled webhook subscription: when it has
     none, the change's outbox sends no SELECT of its own (`unheard`)."""
-    row = (
-        db.session.execute(
-            select(FactCheck, _any_enabled_subscription())
-            .options(joinedload(FactCheck.corrections))
-            .where(FactCheck.id == fact_check_id)
-        )
-        .unique()
-        .one_or_none()
-    )
+    row = db.session.execute(_for_change(), {"fact_check_id": fact_check_id}).unique().first()
     if row is None:
         return None
     check, listened = row
@@ -154,14 +158,17 @@ def fact_check_for_change(fact_check_id: int) -> FactCheck | None:
     return check
 
 
-def _any_enabled_subscription() -> ColumnElement[bool]:
+@cache
+def _for_change() -> Select[tuple[FactCheck, bool]]:
+    """fact_check_for_change's statement, built once (every change of a fact-check runs it)."""
+    listened = exists().where(
+        WebhookSubscription.organization_id == FactCheck.organization_id,
+        WebhookSubscription.enabled.is_(True),
+    )
     return (
-        exists()
-        .where(
-            WebhookSubscription.organization_id == FactCheck.organization_id,
-            WebhookSubscription.enabled.is_(True),
-        )
-        .label("listened")
+        select(FactCheck, listened.label("listened"))
+        .options(joinedload(FactCheck.corrections))
+        .where(FactCheck.id == bindparam("fact_check_id"))
     )
 
 
