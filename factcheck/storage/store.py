@@ -159,7 +159,7 @@ def fact_check_for_change(fact_check_id: int) -> FactCheck | None:
 
 
 @cache
-def _for_change() -> Select[tuple[FactCheck, bool]]:
+def _for_change() -> Select[FactCheck, bool]:
     """fact_check_for_change's statement, built once (every change of a fact-check runs it)."""
     listened = exists().where(
         WebhookSubscription.organization_id == FactCheck.organization_id,
