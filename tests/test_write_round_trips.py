@@ -25,8 +25,11 @@ from .test_db_faults import POSTGRES
 # At most, per request once warm. PostgreSQL, before these bounds: a draft 5 statements and a
 # publish 18, each request in two transactions and two checkouts, each checkout pinged. Now one
 # transaction and one unpinged checkout per request, the feed's lock and row one statement, the
-# search terms one upsert. SQLite begins its write transaction anew (its BEGINs are statements
-# here) and keeps the two-step feed row and term lookup.
+# search terms one upsert; then (writes stop 21) the stored JSON and ClaimReview one INSERT, the
+# applied cache invalidations' DELETE inside the new record's INSERT, and no SELECT of webhook
+# subscriptions when the fact-check's own SELECT found none enabled (publish 14 -> 11). SQLite
+# begins its write transaction anew (its BEGINs are statements here) and keeps the two-step feed
+# row, term lookup and invalidation record.
 BOUNDS = {
     "postgresql": {"draft": 4, "publish": 11, "transactions": 1, "checkouts": 1},
     "sqlite": {"draft": 6, "publish": 16, "transactions": 2, "checkouts": 2},
