@@ -1,7 +1,7 @@
 """Bookkeeping rows that are not resources: Idempotency-Key records, cache invalidations, and
 each fact-check's place in the feed. Queries only; store.unit_of_work commits."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete as delete_rows
@@ -87,7 +87,9 @@ def record_feed_change(fact_check_id: int) -> None:
     can be, just before the COMMIT (store.before_commit): feed writers queue on it, so it is
     held for these few statements only, not over the change and its answer's rendering.
     """
-    store.before_commit(lambda: _move_to_feed_end(fact_check_id))
+    # The text is analysed now, before the lock; only the index's statements wait for it.
+    index_change = search_index.refresh(fact_check_id)
+    store.before_commit(lambda: _move_to_feed_end(fact_check_id, index_change))
 
 
 # One round trip: the lock, then the row inserted or given the next sequence (the row the
@@ -100,7 +102,7 @@ _POSTGRES_MOVE = text(
 )
 
 
-def _move_to_feed_end(fact_check_id: int) -> None:
+def _move_to_feed_end(fact_check_id: int, index_change: Callable[[], None]) -> None:
     if store.dialect() == "postgresql":
         db.session.execute(_POSTGRES_MOVE, {"key": FEED_LOCK, "fact_check_id": fact_check_id})
     else:
@@ -108,7 +110,7 @@ def _move_to_feed_end(fact_check_id: int) -> None:
         db.session.execute(insert(FeedEntry).values(fact_check_id=fact_check_id))
     # Every change of a public fact-check passes here: the search index follows in the same
     # transaction (after the lock, so index writers are ordered too).
-    search_index.refresh(fact_check_id)
+    index_change()
 
 
 def feed_page(

@@ -7,13 +7,14 @@ summed length). Only published fact-checks are in it, so drafts and retracted fa
 neither found nor counted in any statistic.
 
 The index is changed in the write's own transaction: `refresh` is called by
-records.record_feed_change, which every change of a public fact-check goes through.
+records.record_feed_change, which every change of a public fact-check goes through; it analyses
+the text at once and writes it just before the COMMIT, under the feed's lock.
 
 Ranking is in search_rank.py. K1, B, SCALE and WEIGHTS define it with the tables, here.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -129,13 +130,22 @@ def _row(check: FactCheck) -> dict[str, Any]:
     return {name: getattr(check, name) for name in (*names, "review_body")}
 
 
-def refresh(fact_check_id: int) -> None:
-    """In the caller's transaction: the fact-check's current text if it is published; nothing
-    of it otherwise (a draft, retracted, deleted)."""
-    remove(fact_check_id)
+def refresh(fact_check_id: int) -> Callable[[], None]:
+    """The index's change for the fact-check as it is now, to apply later in the caller's
+    transaction: its text if it is published; nothing of it otherwise (a draft, retracted,
+    deleted). The text is analysed here, so that a caller can do it before taking a lock and
+    hold the lock for the statements only."""
     check = db.session.get(FactCheck, fact_check_id)
+    indexed = None
     if check is not None and check.status == PUBLISHED:
-        add([analyse(check, check.article.headline)])
+        indexed = analyse(check, check.article.headline)
+
+    def apply() -> None:
+        remove(fact_check_id)
+        if indexed is not None:
+            add([indexed])
+
+    return apply
 
 
 def remove(fact_check_id: int) -> None:
