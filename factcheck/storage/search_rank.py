@@ -1,19 +1,23 @@
 """Exact BM25 ranking over search_index's tables, the same on SQLite and PostgreSQL.
 
 BM25 (k1 1.2, b 0.75; search_index.K1, B): each posting's share of a score,
-tf * c1 / (tf + c2 + length * c3), is computed by the database in double precision, truncated to
-an integer (1e-9 of a point, search_index.SCALE), and the shares are summed as integers, so both
-engines give the same scores and the same order, and `share` below reproduces them. Ties go to the
-fact-check created later (the higher id).
+tf * c1 / (tf + c2 + length * c3), is computed in double precision and truncated to an integer
+(1e-9 of a point, search_index.SCALE); a score is the integer sum of its shares, so both engines
+(and `share` below, the same operations in the same order) give the same scores and the same
+order. Ties go to the fact-check created later (the higher id).
 
-The top k are exact without scoring every match when a bound allows it: a first pass scores the
-fact-checks that hold the query's terms most often; the k-th score T found there is a floor. A
-fact-check scoring at least T must owe at least T/n to one of its n terms, and a term's share
-can only reach T/n from some frequency F up (taking the shortest length any indexed fact-check
-ever had); so only postings from F up can lead to the top k, and those fact-checks are scored
-exactly. When the bound prunes little, every match is scored.
+The top k are found without reading a common term's whole posting range (_TopK): a term's
+postings are keyed (term, frequency, length, fact-check), and a share rises with the frequency
+and falls with the length, so in each frequency group the best postings come first. Each term's
+groups are found by a skip-scan (one index seek each); a threshold θ per term is then read as one
+short length range per group, and the fact-checks read are scored exactly by primary-key
+look-ups. A fact-check never read owes each term less than its θ, so once the k-th exact score
+read beats the sum of the θs the top k are exact; until then the thresholds fall. A rare
+required term gives the candidates by itself; small queries, and pages too deep for the budget,
+score every match in one statement.
 """
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,13 +27,16 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    any_,
+    bindparam,
     case,
     cast,
     func,
     literal,
     select,
-    union_all,
+    text,
 )
+from sqlalchemy.dialects import postgresql
 
 from factcheck.storage.db import db
 from factcheck.storage.models import FactCheck
@@ -37,8 +44,11 @@ from factcheck.storage.search_index import K1, SCALE, B, postings, terms_table, 
 
 # Below this many postings for the query's terms, scoring them all is cheap enough.
 SMALL = 4000
-# The most postings the bound's first pass may read; past it (a deep page), score every match.
-MAX_CANDIDATES = 20_000
+# A required term held by at most this many fact-checks gives the candidates by itself.
+DRIVER = 2000
+# The most postings the top k may read (bands and look-ups) before a round; past it (a deep
+# page), every match is scored instead.
+MAX_READ = 100_000
 
 
 @dataclass(frozen=True)
@@ -102,13 +112,11 @@ def ranked(
         return []
     if any(pair not in stats.frequencies for pair in query.pairs):
         return []
-    ranking = _Ranking(query, stats, known, conditions)
-    wanted = offset + limit
     if sum(stats.frequencies[t][1] for t in known) > SMALL:
-        candidates = ranking.candidates(wanted)
-        if candidates is not None:
-            return ranking.scores(candidates, offset, limit)
-    return ranking.scores(None, offset, limit)
+        found = _TopK(query, stats, known, conditions).page(offset, limit)
+        if found is not None:
+            return found
+    return _Ranking(query, stats, known, conditions).scores(offset, limit)
 
 
 class _Ranking:
@@ -123,8 +131,8 @@ class _Ranking:
         self.ids = {term: stats.frequencies[term][0] for term in known}
         self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
 
-    def scores(self, among: list[int] | None, offset: int, limit: int) -> list[tuple[int, int]]:
-        """Exact scores of the matches (among the fact-checks a query gives, if any), ordered."""
+    def scores(self, offset: int, limit: int) -> list[tuple[int, int]]:
+        """Every match scored in one statement, ordered."""
         c2, c3 = self.stats.constants()
         term_id, fact_check_id = postings.c.term_id, postings.c.fact_check_id
         c1 = case({i: literal(w) for i, w in self.weights.items()}, value=term_id)
@@ -132,8 +140,6 @@ class _Ranking:
         part = frequency * c1 / (frequency + literal(c2) + length * literal(c3))
         score = func.sum(_truncate(part)).label("score")
         statement = select(fact_check_id, score).where(term_id.in_(list(self.weights)))
-        if among is not None:
-            statement = statement.where(fact_check_id.in_(among))
         for pair in self.query.pairs:
             statement = statement.where(fact_check_id.in_(_holding([self._id(pair)])))
         for group in self.query.excluded:
@@ -150,60 +156,304 @@ class _Ranking:
         rows = db.session.execute(statement.offset(offset).limit(limit))
         return [(int(i), int(s)) for i, s in rows]
 
-    def candidates(self, wanted: int) -> Any:
-        """A query of every fact-check that can be among the best `wanted`, or None when the
-        bound is not worth it (a page so deep that the first pass would read too much)."""
-        first = max(64, 4 * wanted)
-        floor: int | None = None
-        for _ in range(3):
-            if first * len(self.weights) > MAX_CANDIDATES:
-                return None
-            found = self.scores(self._most_frequent(first), 0, wanted)
-            if len(found) >= wanted:
-                floor = found[-1][1]
-                break
-            first *= 4
-        if floor is None:
-            return None
-        c2, c3 = self.stats.constants()
-        # One point less than T/n, against any rounding; it only lets more in.
-        share_floor = floor / len(self.weights) - 1
-        shortest = self.stats.shortest
-        frequency, length = postings.c.frequency, postings.c.length
-        parts = []
-        for term_id, c1 in self.weights.items():
-            if c1 <= share_floor:
-                continue  # this term's share never reaches T/n
-            # Postings from the least frequency whose share could reach T/n at the shortest
-            # length (an index range), then each posting's own share (its length is in the key).
-            least = max(0.0, share_floor) * (c2 + shortest * c3) / (c1 - max(0.0, share_floor))
-            part = frequency * literal(c1) / (frequency + literal(c2) + length * literal(c3))
-            parts.append(
-                select(postings.c.fact_check_id).where(
-                    postings.c.term_id == term_id,
-                    frequency >= max(0, math.floor(least) - 1),
-                    part >= literal(share_floor),
-                )
-            )
-        if not parts:
-            return None
-        return union_all(*parts) if len(parts) > 1 else parts[0]
-
-    def _most_frequent(self, count: int) -> Any:
-        parts = [
-            select(postings.c.fact_check_id)
-            .where(postings.c.term_id == term_id)
-            .order_by(postings.c.frequency.desc())
-            .limit(count)
-            .subquery()
-            for term_id in self.weights
-        ]
-        # SQLite allows no LIMIT inside a compound select: each part is a subquery of its own.
-        selects = [select(part.c.fact_check_id) for part in parts]
-        return union_all(*selects) if len(selects) > 1 else selects[0]
-
     def _id(self, term: str) -> int:
         return self.stats.frequencies[term][0]
+
+
+# The widest key values: a bound that every stored length and id is under.
+_LAST = 2**31 - 1
+
+
+@dataclass
+class _Group:
+    """One frequency group of a term's postings, and how far it has been read: every posting
+    up to length `clear`, and in key order up to (`length`, `after`)."""
+
+    frequency: int
+    clear: int
+    length: int
+    after: int = _LAST
+    done: bool = False
+
+
+class _TopK:
+    """The exact top k from the best postings of each term (the module's docstring)."""
+
+    def __init__(
+        self,
+        query: Terms,
+        stats: Statistics,
+        known: list[str],
+        conditions: Sequence[ColumnElement[bool]],
+    ) -> None:
+        self.query, self.stats, self.conditions = query, stats, conditions
+        self.c2, self.c3 = stats.constants()
+        self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
+        self.pairs = [stats.frequencies[pair][0] for pair in query.pairs]
+        self.excluded = [
+            [stats.frequencies[term][0] for term in dict.fromkeys(group)]
+            for group in query.excluded
+            if all(term in stats.frequencies for term in group)
+        ]
+        self.documents = {stats.frequencies[term][0]: stats.frequencies[term][1] for term in known}
+        self.seen: set[int] = set()
+        self.matches: list[tuple[int, int]] = []  # (score, fact-check id) of qualifying ones
+        self.read = 0  # postings read: bands, whole terms and look-ups
+        self.statements = 0
+
+    def page(self, offset: int, limit: int) -> list[tuple[int, int]] | None:
+        """(id, score) from `offset`, exact; None when the budget would be spent first."""
+        wanted = offset + limit
+        required = [] if self.query.any_of else [*self.weights, *self.pairs]
+        rarest = min(required, key=self._documents_of, default=None)
+        if rarest is not None and self._documents_of(rarest) <= DRIVER:
+            # Every match holds the rarest required term: its postings are the candidates.
+            self._check(self._whole(rarest))
+            return self._best(offset, limit)
+        groups = {term: self._groups(term) for term in self.weights}
+        best = {
+            term: max(self._share(term, g.frequency, g.clear + 1) for g in groups[term])
+            for term in self.weights
+            if groups[term]
+        }
+        gaps = {term: self._first_gap(term, groups[term], best[term], wanted) for term in best}
+        cap = max(64, 2 * wanted)
+        while True:
+            floor = self._floor(wanted)
+            open_terms = [term for term in best if not all(g.done for g in groups[term])]
+            if not open_terms or (floor is not None and floor > self._outside(groups)):
+                return self._best(offset, limit)
+            if self.read > MAX_READ:
+                return None
+            thresholds = {}
+            total = sum(best[term] for term in open_terms)
+            for term in open_terms:
+                grown = best[term] - gaps[term]
+                # Thresholds summing to the k-th score found: what is left unread cannot beat it.
+                jump = floor * best[term] / total - 1 if floor is not None else -math.inf
+                thresholds[term] = max(grown, jump)
+                gaps[term] *= 4
+            self._check(self._bands(groups, thresholds, cap))
+            cap *= 4
+
+    def _documents_of(self, term_id: int) -> int:
+        if term_id in self.documents:
+            return self.documents[term_id]
+        return next(n for i, n in self.stats.frequencies.values() if i == term_id)
+
+    def _share(self, term_id: int, frequency: int, length: int) -> int:
+        return share(frequency, length, self.weights[term_id], self.c2, self.c3)
+
+    def _first_gap(self, term_id: int, groups: list[_Group], best: int, wanted: int) -> float:
+        """How far below its best share a term is read first: down to the k-th best group's
+        best posting, so at least k postings (one a group) come in."""
+        tops = sorted(
+            (self._share(term_id, g.frequency, g.clear + 1) for g in groups), reverse=True
+        )
+        return max(best - tops[min(wanted, len(tops)) - 1], best / 1000)
+
+    def _floor(self, wanted: int) -> int | None:
+        """The k-th best exact score found so far, if k qualify."""
+        if len(self.matches) < wanted:
+            return None
+        self.matches.sort(reverse=True)
+        return self.matches[wanted - 1][0]
+
+    def _outside(self, groups: dict[int, list[_Group]]) -> float:
+        """The most a fact-check none of whose postings was read can score."""
+        bound = 0
+        for term, term_groups in groups.items():
+            unread = [
+                self._share(term, g.frequency, g.clear + 1) for g in term_groups if not g.done
+            ]
+            if not unread and not self.query.any_of:
+                return -math.inf  # every holder of a required term was read
+            bound += max(unread, default=0)
+        return bound
+
+    def _best(self, offset: int, limit: int) -> list[tuple[int, int]]:
+        self.matches.sort(reverse=True)
+        return [(i, score) for score, i in self.matches[offset : offset + limit]]
+
+    def _groups(self, term_id: int) -> list[_Group]:
+        """The term's frequency groups and their shortest lengths: a skip-scan, one index seek a
+        group, never the term's whole range."""
+        rows = db.session.execute(_GROUPS, {"term": term_id}).all()
+        self.statements += 1
+        self.read += 2 * len(rows)
+        return [_Group(int(f), int(shortest) - 1, int(shortest) - 1) for f, shortest in rows]
+
+    def _length_within(self, term_id: int, frequency: int, threshold: float) -> int:
+        """The greatest length at which a posting of this frequency still shares `threshold`."""
+        if threshold <= 0:
+            return _LAST
+        c1 = self.weights[term_id]
+        estimate = (frequency * c1 / threshold - frequency - self.c2) / self.c3
+        length = int(max(-1.0, min(float(_LAST), math.floor(estimate))))
+        # The estimate is within a step of the answer; `share` decides it exactly.
+        while length < _LAST and self._share(term_id, frequency, length + 1) >= threshold:
+            length += 1
+        while length >= 0 and self._share(term_id, frequency, length) < threshold:
+            length -= 1
+        return length
+
+    def _bands(
+        self, groups: dict[int, list[_Group]], thresholds: dict[int, float], cap: int
+    ) -> list[int]:
+        """Read each group down to its term's threshold (at most `cap` postings a group)."""
+        wanted: list[tuple[int, _Group, int]] = []
+        for term, threshold in thresholds.items():
+            for group in groups[term]:
+                if group.done:
+                    continue
+                until = self._length_within(term, group.frequency, threshold)
+                if until > group.clear:
+                    wanted.append((term, group, until))
+        if not wanted:
+            return []
+        rows = _read_bands(
+            [(t, g.frequency, g.length, g.after, until) for t, g, until in wanted], cap
+        )
+        self.statements += 1
+        self.read += len(rows)
+        # Each band's rows come in key order: its last one, and how many.
+        last: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for term, frequency, length, fact_check_id in rows:
+            n = last[term, frequency][2] + 1 if (term, frequency) in last else 1
+            last[term, frequency] = (length, fact_check_id, n)
+        for term, group, until in wanted:
+            found = last.get((term, group.frequency))
+            if found is not None and found[2] >= cap:
+                # Cut short: the rest of the band is read next round, from this posting on.
+                group.length, group.after = found[0], found[1]
+                group.clear = found[0] - 1
+            else:
+                group.clear = group.length = until
+                group.after = _LAST
+                group.done = until >= _LAST
+        return [row[3] for row in rows]
+
+    def _whole(self, term_id: int) -> list[int]:
+        statement = select(postings.c.fact_check_id).where(postings.c.term_id == term_id)
+        found = list(db.session.scalars(statement))
+        self.statements += 1
+        self.read += len(found)
+        return found
+
+    def _check(self, fact_check_ids: Iterable[int]) -> None:
+        """Score the fact-checks not seen yet exactly, and keep those that match the query."""
+        new = sorted(set(fact_check_ids) - self.seen)
+        if not new:
+            return
+        self.seen.update(new)
+        looked_up = [*self.weights, *self.pairs, *(t for group in self.excluded for t in group)]
+        statement = select(
+            postings.c.fact_check_id, postings.c.term_id, postings.c.frequency, postings.c.length
+        ).where(_among(postings.c.fact_check_id, new), postings.c.term_id.in_(set(looked_up)))
+        held: dict[int, dict[int, tuple[int, int]]] = {}
+        count = 0
+        for fact_check_id, term_id, frequency, length in db.session.execute(statement):
+            held.setdefault(fact_check_id, {})[term_id] = (frequency, length)
+            count += 1
+        self.statements += 1
+        self.read += count
+        scores: dict[int, int] = {}
+        for fact_check_id, terms in held.items():
+            if not self.query.any_of and any(t not in terms for t in self.weights):
+                continue
+            if any(p not in terms for p in self.pairs):
+                continue
+            if any(all(t in terms for t in group) for group in self.excluded):
+                continue
+            scores[fact_check_id] = sum(
+                self._share(t, *terms[t]) for t in self.weights if t in terms
+            )
+        if scores and self.conditions:
+            kept_query = select(FactCheck.id).where(
+                _among(FactCheck.id, list(scores)), *self.conditions
+            )
+            kept = set(db.session.scalars(kept_query))
+            self.statements += 1
+            self.read += len(scores)
+            scores = {i: s for i, s in scores.items() if i in kept}
+        self.matches += [(score, i) for i, score in scores.items()]
+
+
+# Each distinct frequency of a term from the top, one seek each (max below the last), and the
+# shortest length in it (the first of its key range).
+_GROUPS = text(
+    """
+    WITH RECURSIVE grouped(frequency) AS (
+        SELECT max(frequency) FROM search_postings WHERE term_id = :term
+        UNION ALL
+        SELECT (
+            SELECT max(p.frequency) FROM search_postings p
+            WHERE p.term_id = :term AND p.frequency < grouped.frequency
+        )
+        FROM grouped WHERE grouped.frequency IS NOT NULL
+    )
+    SELECT grouped.frequency, (
+        SELECT min(p.length) FROM search_postings p
+        WHERE p.term_id = :term AND p.frequency = grouped.frequency
+    )
+    FROM grouped WHERE grouped.frequency IS NOT NULL
+    """
+)
+
+
+def _read_bands(
+    bands: list[tuple[int, int, int, int, int]], cap: int
+) -> list[tuple[int, int, int, int]]:
+    """(term, frequency, length, fact-check id) of each band: the
+    postings of (term, frequency) after (length, id), up to a length, the first `cap` of them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One planned subquery for every band, the bands as arrays (bound parameters by the
+        # hundred cost planning time).
+        columns = list(zip(*bands, strict=True))
+        statement = text(
+            """
+            SELECT band.term, band.frequency, p.length, p.fact_check_id
+            FROM unnest(CAST(:terms AS int[]), CAST(:frequencies AS int[]),
+                        CAST(:lengths AS int[]), CAST(:afters AS int[]), CAST(:untils AS int[]))
+                AS band(term, frequency, length, after, until)
+            CROSS JOIN LATERAL (
+                SELECT length, fact_check_id FROM search_postings
+                WHERE term_id = band.term AND frequency = band.frequency
+                  AND (length, fact_check_id) > (band.length, band.after)
+                  AND length <= band.until
+                ORDER BY length, fact_check_id LIMIT :cap
+            ) p
+            """
+        )
+        names = ("terms", "frequencies", "lengths", "afters", "untils")
+        values: dict[str, Any] = {
+            name: list(column) for name, column in zip(names, columns, strict=True)
+        }
+        rows = db.session.execute(statement, {**values, "cap": cap})
+        return [tuple(int(v) for v in row) for row in rows]  # type: ignore[misc]
+    # SQLite: a compound of one small range each (planning is cheap in process).
+    parts, values = [], {"cap": cap}
+    for number, (term, frequency, length, after, until) in enumerate(bands):
+        parts.append(
+            f"SELECT * FROM (SELECT {term}, {frequency}, length, fact_check_id"
+            f" FROM search_postings WHERE term_id = {term} AND frequency = {frequency}"
+            f" AND (length, fact_check_id) > (:l{number}, :a{number}) AND length <= :u{number}"
+            f" ORDER BY length, fact_check_id LIMIT :cap)"
+        )
+        values.update({f"l{number}": length, f"a{number}": after, f"u{number}": until})
+    rows = db.session.execute(text(" UNION ALL ".join(parts)), values)
+    return [tuple(int(v) for v in row) for row in rows]  # type: ignore[misc]
+
+
+def _among(column: ColumnElement[int] | Any, ids: list[int]) -> ColumnElement[bool]:
+    """column IN ids, the ids as one parameter: a PostgreSQL array, a JSON array on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = bindparam("among", ids, type_=postgresql.ARRAY(Integer))
+        found: ColumnElement[bool] = column == any_(array)
+        return found
+    values = func.json_each(json.dumps(ids)).table_valued("value")
+    inside: ColumnElement[bool] = column.in_(select(values.c.value))
+    return inside
 
 
 def _holding(term_ids: list[int]) -> Any:
