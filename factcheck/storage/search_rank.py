@@ -195,81 +195,98 @@ class _TopK:
             for group in query.excluded
             if all(term in stats.frequencies for term in group)
         ]
-        self.documents = {stats.frequencies[term][0]: stats.frequencies[term][1] for term in known}
-        self.seen: set[int] = set()
-        self.matches: list[tuple[int, int]] = []  # (score, fact-check id) of qualifying ones
-        self.read = 0  # postings read: bands, whole terms and look-ups
+        self.groups: dict[int, list[_Group]] = {}
+        # Each candidate's shares read so far (term id -> share), and the exact scores of those
+        # whose every term is known.
+        self.shares: dict[int, dict[int, int]] = {}
+        self.exact: dict[int, int] = {}
+        self.checked: set[int] = set()
+        self.dropped: set[int] = set()  # looked up, and lacking a required term
+        self.matches: list[tuple[int, int]] = []  # (score, id) of exact ones that qualify
+        self.read = 0  # postings and rows read: groups, bands, whole terms, look-ups
         self.statements = 0
 
     def page(self, offset: int, limit: int) -> list[tuple[int, int]] | None:
         """(id, score) from `offset`, exact; None when the budget would be spent first."""
         wanted = offset + limit
         required = [] if self.query.any_of else [*self.weights, *self.pairs]
-        rarest = min(required, key=self._documents_of, default=None)
-        if rarest is not None and self._documents_of(rarest) <= DRIVER:
+        documents = {i: n for i, n in self.stats.frequencies.values()}
+        rarest = min(required, key=documents.__getitem__, default=None)
+        if rarest is not None and documents[rarest] <= DRIVER:
             # Every match holds the rarest required term: its postings are the candidates.
-            self._check(self._whole(rarest))
+            self._look_up(self._whole(rarest), list(self.weights))
+            self._qualify(wanted)
             return self._best(offset, limit)
-        groups = {term: self._groups(term) for term in self.weights}
+        self.groups = {term: self._groups(term) for term in self.weights}
         best = {
-            term: max(self._share(term, g.frequency, g.clear + 1) for g in groups[term])
-            for term in self.weights
-            if groups[term]
+            term: max(self._share(term, g.frequency, g.clear + 1) for g in groups)
+            for term, groups in self.groups.items()
+            if groups
         }
-        gaps = {term: self._first_gap(term, groups[term], best[term], wanted) for term in best}
+        gaps = {term: self._first_gap(term, wanted) for term in best}
         cap = max(64, 2 * wanted)
         while True:
+            self._qualify(wanted)
             floor = self._floor(wanted)
-            open_terms = [term for term in best if not all(g.done for g in groups[term])]
-            if not open_terms or (floor is not None and floor > self._outside(groups)):
+            unread = self._unread()
+            if all(value == -math.inf for value in unread.values()) or (
+                not self.query.any_of and -math.inf in unread.values()
+            ):
+                # Every posting of a term read: every match is a candidate.
+                self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
+                self._qualify(wanted)
                 return self._best(offset, limit)
+            if floor is not None and floor[0] > sum(max(0.0, u) for u in unread.values()):
+                # Nothing unread can pass the k-th; candidates partly read might: look them up.
+                pending = [i for i in self.shares if self._could_pass(i, unread, floor[0])]
+                if not pending:
+                    return self._best(offset, limit)
+                self._look_up(pending, list(self.weights))
+                continue
             if self.read > MAX_READ:
                 return None
             thresholds = {}
-            total = sum(best[term] for term in open_terms)
-            for term in open_terms:
-                grown = best[term] - gaps[term]
-                # Thresholds summing to the k-th score found: what is left unread cannot beat it.
-                jump = floor * best[term] / total - 1 if floor is not None else -math.inf
-                thresholds[term] = max(grown, jump)
-                gaps[term] *= 4
-            self._check(self._bands(groups, thresholds, cap))
+            # Read every term this far below its best share, and what is left unread sums to
+            # less than the k-th score found (then a candidate must be in every band).
+            behind = sum(best.values()) - floor[0] if floor is not None else math.inf
+            for term in best:
+                thresholds[term] = best[term] - min(gaps[term], behind)
+                gaps[term] *= 2
+            self._bands(thresholds, cap)
             cap *= 4
-
-    def _documents_of(self, term_id: int) -> int:
-        if term_id in self.documents:
-            return self.documents[term_id]
-        return next(n for i, n in self.stats.frequencies.values() if i == term_id)
 
     def _share(self, term_id: int, frequency: int, length: int) -> int:
         return share(frequency, length, self.weights[term_id], self.c2, self.c3)
 
-    def _first_gap(self, term_id: int, groups: list[_Group], best: int, wanted: int) -> float:
+    def _first_gap(self, term_id: int, wanted: int) -> float:
         """How far below its best share a term is read first: down to the k-th best group's
         best posting, so at least k postings (one a group) come in."""
-        tops = sorted(
-            (self._share(term_id, g.frequency, g.clear + 1) for g in groups), reverse=True
-        )
-        return max(best - tops[min(wanted, len(tops)) - 1], best / 1000)
+        tops = [self._share(term_id, g.frequency, g.clear + 1) for g in self.groups[term_id]]
+        tops.sort(reverse=True)
+        return max(tops[0] - tops[min(wanted, len(tops)) - 1], tops[0] / 1000)
 
-    def _floor(self, wanted: int) -> int | None:
-        """The k-th best exact score found so far, if k qualify."""
+    def _unread(self) -> dict[int, float]:
+        """Per term, the most a posting not read yet can share (-inf: every one was read)."""
+        found: dict[int, float] = {}
+        for term, groups in self.groups.items():
+            shares = [self._share(term, g.frequency, g.clear + 1) for g in groups if not g.done]
+            found[term] = max(shares, default=-math.inf)
+        return found
+
+    def _could_pass(self, fact_check_id: int, unread: dict[int, float], floor: int) -> bool:
+        """A candidate not scored yet whose unread terms could lift it to the k-th score."""
+        if fact_check_id in self.exact:
+            return False
+        held = self.shares[fact_check_id]
+        missing = [unread[t] for t in self.weights if t not in held]
+        return sum(held.values()) + sum(max(0.0, m) for m in missing) >= floor
+
+    def _floor(self, wanted: int) -> tuple[int, int] | None:
+        """The k-th best (score, id) that qualifies, if k do."""
         if len(self.matches) < wanted:
             return None
         self.matches.sort(reverse=True)
-        return self.matches[wanted - 1][0]
-
-    def _outside(self, groups: dict[int, list[_Group]]) -> float:
-        """The most a fact-check none of whose postings was read can score."""
-        bound = 0
-        for term, term_groups in groups.items():
-            unread = [
-                self._share(term, g.frequency, g.clear + 1) for g in term_groups if not g.done
-            ]
-            if not unread and not self.query.any_of:
-                return -math.inf  # every holder of a required term was read
-            bound += max(unread, default=0)
-        return bound
+        return self.matches[wanted - 1]
 
     def _best(self, offset: int, limit: int) -> list[tuple[int, int]]:
         self.matches.sort(reverse=True)
@@ -297,23 +314,20 @@ class _TopK:
             length -= 1
         return length
 
-    def _bands(
-        self, groups: dict[int, list[_Group]], thresholds: dict[int, float], cap: int
-    ) -> list[int]:
+    def _bands(self, thresholds: dict[int, float], cap: int) -> None:
         """Read each group down to its term's threshold (at most `cap` postings a group)."""
         wanted: list[tuple[int, _Group, int]] = []
         for term, threshold in thresholds.items():
-            for group in groups[term]:
+            for group in self.groups[term]:
                 if group.done:
                     continue
                 until = self._length_within(term, group.frequency, threshold)
                 if until > group.clear:
                     wanted.append((term, group, until))
         if not wanted:
-            return []
-        rows = _read_bands(
-            [(t, g.frequency, g.length, g.after, until) for t, g, until in wanted], cap
-        )
+            return
+        bands = [(t, g.frequency, g.length, g.after, until) for t, g, until in wanted]
+        rows = _read_bands(bands, cap)
         self.statements += 1
         self.read += len(rows)
         # Each band's rows come in key order: its last one, and how many.
@@ -321,6 +335,7 @@ class _TopK:
         for term, frequency, length, fact_check_id in rows:
             n = last[term, frequency][2] + 1 if (term, frequency) in last else 1
             last[term, frequency] = (length, fact_check_id, n)
+            self._know(fact_check_id, term, self._share(term, frequency, length))
         for term, group, until in wanted:
             found = last.get((term, group.frequency))
             if found is not None and found[2] >= cap:
@@ -331,7 +346,17 @@ class _TopK:
                 group.clear = group.length = until
                 group.after = _LAST
                 group.done = until >= _LAST
-        return [row[3] for row in rows]
+        if self.query.any_of:
+            # A term not read may still be held: score each new candidate by look-ups.
+            self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
+
+    def _know(self, fact_check_id: int, term_id: int, value: int) -> None:
+        if fact_check_id in self.dropped:
+            return
+        held = self.shares.setdefault(fact_check_id, {})
+        held[term_id] = value
+        if not self.query.any_of and len(held) == len(self.weights):
+            self.exact[fact_check_id] = sum(held.values())
 
     def _whole(self, term_id: int) -> list[int]:
         statement = select(postings.c.fact_check_id).where(postings.c.term_id == term_id)
@@ -340,43 +365,73 @@ class _TopK:
         self.read += len(found)
         return found
 
-    def _check(self, fact_check_ids: Iterable[int]) -> None:
-        """Score the fact-checks not seen yet exactly, and keep those that match the query."""
-        new = sorted(set(fact_check_ids) - self.seen)
-        if not new:
+    def _look_up(self, fact_check_ids: list[int], term_ids: list[int]) -> None:
+        """These candidates' postings of these terms, by key: each is then scored exactly (or
+        dropped, lacking a required term)."""
+        if not fact_check_ids:
             return
-        self.seen.update(new)
-        looked_up = [*self.weights, *self.pairs, *(t for group in self.excluded for t in group)]
         statement = select(
             postings.c.fact_check_id, postings.c.term_id, postings.c.frequency, postings.c.length
-        ).where(_among(postings.c.fact_check_id, new), postings.c.term_id.in_(set(looked_up)))
-        held: dict[int, dict[int, tuple[int, int]]] = {}
-        count = 0
-        for fact_check_id, term_id, frequency, length in db.session.execute(statement):
-            held.setdefault(fact_check_id, {})[term_id] = (frequency, length)
-            count += 1
+        ).where(_among(postings.c.fact_check_id, fact_check_ids), postings.c.term_id.in_(term_ids))
+        rows = db.session.execute(statement).all()
         self.statements += 1
-        self.read += count
-        scores: dict[int, int] = {}
-        for fact_check_id, terms in held.items():
-            if not self.query.any_of and any(t not in terms for t in self.weights):
-                continue
-            if any(p not in terms for p in self.pairs):
-                continue
-            if any(all(t in terms for t in group) for group in self.excluded):
-                continue
-            scores[fact_check_id] = sum(
-                self._share(t, *terms[t]) for t in self.weights if t in terms
+        self.read += len(rows)
+        for fact_check_id, term_id, frequency, length in rows:
+            self.shares.setdefault(fact_check_id, {})[term_id] = self._share(
+                term_id, frequency, length
             )
-        if scores and self.conditions:
-            kept_query = select(FactCheck.id).where(
-                _among(FactCheck.id, list(scores)), *self.conditions
+        for fact_check_id in fact_check_ids:
+            held = self.shares.get(fact_check_id, {})
+            if held and (self.query.any_of or len(held) == len(self.weights)):
+                self.exact[fact_check_id] = sum(held.values())
+            else:
+                self.shares.pop(fact_check_id, None)
+                self.dropped.add(fact_check_id)
+
+    def _qualify(self, wanted: int) -> None:
+        """Check phrases, exclusions and filters on the exact candidates, best first, until
+        `wanted` qualify and no unchecked one could pass the k-th."""
+        batch = max(64, 2 * wanted)
+        while True:
+            floor = self._floor(wanted)
+            unchecked = [
+                (score, i)
+                for i, score in self.exact.items()
+                if i not in self.checked and (floor is None or (score, i) > floor)
+            ]
+            if not unchecked:
+                return
+            unchecked.sort(reverse=True)
+            ids = [i for _, i in unchecked[:batch]]
+            self.checked.update(ids)
+            passed = self._passing(ids)
+            self.matches += [(self.exact[i], i) for i in ids if i in passed]
+            batch *= 4
+
+    def _passing(self, ids: list[int]) -> set[int]:
+        terms = [*self.pairs, *(t for group in self.excluded for t in group)]
+        passed = set(ids)
+        if terms:
+            held: dict[int, set[int]] = {}
+            statement = select(postings.c.fact_check_id, postings.c.term_id).where(
+                _among(postings.c.fact_check_id, ids), postings.c.term_id.in_(set(terms))
             )
-            kept = set(db.session.scalars(kept_query))
+            for fact_check_id, term_id in db.session.execute(statement):
+                held.setdefault(fact_check_id, set()).add(term_id)
+                self.read += 1
             self.statements += 1
-            self.read += len(scores)
-            scores = {i: s for i, s in scores.items() if i in kept}
-        self.matches += [(score, i) for i, score in scores.items()]
+            for i in ids:
+                found = held.get(i, set())
+                if any(p not in found for p in self.pairs) or any(
+                    all(t in found for t in group) for group in self.excluded
+                ):
+                    passed.discard(i)
+        if passed and self.conditions:
+            kept = select(FactCheck.id).where(_among(FactCheck.id, list(passed)), *self.conditions)
+            passed = set(db.session.scalars(kept))
+            self.statements += 1
+            self.read += len(ids)
+        return passed
 
 
 # Each distinct frequency of a term from the top, one seek each (max below the last), and the
