@@ -202,6 +202,8 @@ class _TopK:
         self.exact: dict[int, int] = {}
         self.checked: set[int] = set()
         self.dropped: set[int] = set()  # looked up, and lacking a required term
+        self.band_rows: dict[int, int] = {}  # postings read in each term's bands
+        self.cut = False  # a band of the last round stopped at its cap
         self.matches: list[tuple[int, int]] = []  # (score, id) of exact ones that qualify
         self.read = 0  # postings and rows read: groups, bands, whole terms, look-ups
         self.statements = 0
@@ -223,7 +225,10 @@ class _TopK:
             for term, groups in self.groups.items()
             if groups
         }
-        gaps = {term: self._first_gap(term, wanted) for term in best}
+        # How far below its best share each term is read, and how fast its band grows with
+        # that depth (rows ~ depth ** power, measured as it is read).
+        depths = {term: self._first_gap(term, wanted) for term in best}
+        powers = dict.fromkeys(best, 2.0)
         cap = max(64, 2 * wanted)
         while True:
             self._qualify(wanted)
@@ -236,23 +241,40 @@ class _TopK:
                 self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
                 self._qualify(wanted)
                 return self._best(offset, limit)
-            if floor is not None and floor[0] > sum(max(0.0, u) for u in unread.values()):
-                # Nothing unread can pass the k-th; candidates partly read might: look them up.
-                pending = [i for i in self.shares if self._could_pass(i, unread, floor[0])]
-                if not pending:
-                    return self._best(offset, limit)
+            # Candidates partly read that could still pass the k-th (all of them until k are
+            # scored): look them up.
+            pending = [i for i in self.shares if self._could_pass(i, unread, floor)]
+            if pending:
                 self._look_up(pending, list(self.weights))
                 continue
+            if floor is not None and floor[0] > sum(max(0.0, u) for u in unread.values()):
+                return self._best(offset, limit)  # nothing unread can pass the k-th
             if self.read > MAX_READ:
                 return None
-            thresholds = {}
-            # Read every term this far below its best share, and what is left unread sums to
-            # less than the k-th score found (then a candidate must be in every band).
-            behind = sum(best.values()) - floor[0] if floor is not None else math.inf
+            grown = {term: depths[term] * 4 ** (1 / powers[term]) for term in best}
+            if not self.band_rows or self.cut:
+                # The first band (the k best groups' tops), or the rest of bands cut short.
+                grown = depths
+            if floor is not None:
+                # Depths summing to what the k-th score lacks of the best shares' sum are
+                # enough: whatever is unread after them scores less than the k-th.
+                needed = sum(best.values()) - floor[0] + len(best)
+                have, want = sum(depths.values()), sum(grown.values())
+                if want > needed > have:
+                    ratio = (needed - have) / (want - have)
+                    grown = {t: depths[t] + (grown[t] - depths[t]) * ratio for t in best}
+            before = dict(self.band_rows)
+            read = self.read
+            self._bands({term: best[term] - grown[term] for term in best}, cap)
             for term in best:
-                thresholds[term] = best[term] - min(gaps[term], behind)
-                gaps[term] *= 2
-            self._bands(thresholds, cap)
+                rows, earlier = self.band_rows.get(term, 0), before.get(term, 0)
+                if earlier and rows > earlier and grown[term] > depths[term]:
+                    ratio = math.log(rows / earlier) / math.log(grown[term] / depths[term])
+                    powers[term] = min(4.0, max(1.0, ratio))
+            if self.read == read:
+                # Nothing more to read at these depths (rounding): go deeper.
+                grown = {term: 2 * grown[term] for term in best}
+            depths = grown
             cap *= 4
 
     def _share(self, term_id: int, frequency: int, length: int) -> int:
@@ -273,13 +295,17 @@ class _TopK:
             found[term] = max(shares, default=-math.inf)
         return found
 
-    def _could_pass(self, fact_check_id: int, unread: dict[int, float], floor: int) -> bool:
+    def _could_pass(
+        self, fact_check_id: int, unread: dict[int, float], floor: tuple[int, int] | None
+    ) -> bool:
         """A candidate not scored yet whose unread terms could lift it to the k-th score."""
         if fact_check_id in self.exact:
             return False
+        if floor is None:
+            return True
         held = self.shares[fact_check_id]
         missing = [unread[t] for t in self.weights if t not in held]
-        return sum(held.values()) + sum(max(0.0, m) for m in missing) >= floor
+        return sum(held.values()) + sum(max(0.0, m) for m in missing) >= floor[0]
 
     def _floor(self, wanted: int) -> tuple[int, int] | None:
         """The k-th best (score, id) that qualifies, if k do."""
@@ -324,6 +350,7 @@ class _TopK:
                 until = self._length_within(term, group.frequency, threshold)
                 if until > group.clear:
                     wanted.append((term, group, until))
+        self.cut = False
         if not wanted:
             return
         bands = [(t, g.frequency, g.length, g.after, until) for t, g, until in wanted]
@@ -335,10 +362,13 @@ class _TopK:
         for term, frequency, length, fact_check_id in rows:
             n = last[term, frequency][2] + 1 if (term, frequency) in last else 1
             last[term, frequency] = (length, fact_check_id, n)
+            self.band_rows[term] = self.band_rows.get(term, 0) + 1
             self._know(fact_check_id, term, self._share(term, frequency, length))
+        self.cut = False
         for term, group, until in wanted:
             found = last.get((term, group.frequency))
             if found is not None and found[2] >= cap:
+                self.cut = True
                 # Cut short: the rest of the band is read next round, from this posting on.
                 group.length, group.after = found[0], found[1]
                 group.clear = found[0] - 1
@@ -370,10 +400,7 @@ class _TopK:
         dropped, lacking a required term)."""
         if not fact_check_ids:
             return
-        statement = select(
-            postings.c.fact_check_id, postings.c.term_id, postings.c.frequency, postings.c.length
-        ).where(_among(postings.c.fact_check_id, fact_check_ids), postings.c.term_id.in_(term_ids))
-        rows = db.session.execute(statement).all()
+        rows = _postings_of(fact_check_ids, term_ids)
         self.statements += 1
         self.read += len(rows)
         for fact_check_id, term_id, frequency, length in rows:
@@ -459,45 +486,64 @@ _GROUPS = text(
 def _read_bands(
     bands: list[tuple[int, int, int, int, int]], cap: int
 ) -> list[tuple[int, int, int, int]]:
-    """(term, frequency, length, fact-check id) of each band: the
-    postings of (term, frequency) after (length, id), up to a length, the first `cap` of them."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """(term, frequency, length, fact-check id) of each band: the postings of (term, frequency)
+    after (length, id), up to a length, the first `cap` of them. Straight to the driver, as
+    plain integers: a band is read by the thousand rows."""
+    if _dialect() == "postgresql":
         # One planned subquery for every band, the bands as arrays (bound parameters by the
         # hundred cost planning time).
-        columns = list(zip(*bands, strict=True))
-        statement = text(
+        columns = [list(column) for column in zip(*bands, strict=True)]
+        return _driver_rows(
             """
             SELECT band.term, band.frequency, p.length, p.fact_check_id
-            FROM unnest(CAST(:terms AS int[]), CAST(:frequencies AS int[]),
-                        CAST(:lengths AS int[]), CAST(:afters AS int[]), CAST(:untils AS int[]))
+            FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
                 AS band(term, frequency, length, after, until)
             CROSS JOIN LATERAL (
                 SELECT length, fact_check_id FROM search_postings
                 WHERE term_id = band.term AND frequency = band.frequency
                   AND (length, fact_check_id) > (band.length, band.after)
                   AND length <= band.until
-                ORDER BY length, fact_check_id LIMIT :cap
+                ORDER BY length, fact_check_id LIMIT %s
             ) p
-            """
+            """,
+            [*columns, cap],
         )
-        names = ("terms", "frequencies", "lengths", "afters", "untils")
-        values: dict[str, Any] = {
-            name: list(column) for name, column in zip(names, columns, strict=True)
-        }
-        rows = db.session.execute(statement, {**values, "cap": cap})
-        return [tuple(int(v) for v in row) for row in rows]  # type: ignore[misc]
     # SQLite: a compound of one small range each (planning is cheap in process).
-    parts, values = [], {"cap": cap}
-    for number, (term, frequency, length, after, until) in enumerate(bands):
+    parts, values = [], []
+    for term, frequency, length, after, until in bands:
         parts.append(
-            f"SELECT * FROM (SELECT {term}, {frequency}, length, fact_check_id"
-            f" FROM search_postings WHERE term_id = {term} AND frequency = {frequency}"
-            f" AND (length, fact_check_id) > (:l{number}, :a{number}) AND length <= :u{number}"
-            f" ORDER BY length, fact_check_id LIMIT :cap)"
+            f"SELECT * FROM (SELECT {int(term)}, {int(frequency)}, length, fact_check_id"
+            f" FROM search_postings WHERE term_id = {int(term)} AND frequency = {int(frequency)}"
+            " AND (length, fact_check_id) > (?, ?) AND length <= ?"
+            " ORDER BY length, fact_check_id LIMIT ?)"
         )
-        values.update({f"l{number}": length, f"a{number}": after, f"u{number}": until})
-    rows = db.session.execute(text(" UNION ALL ".join(parts)), values)
-    return [tuple(int(v) for v in row) for row in rows]  # type: ignore[misc]
+        values += [length, after, until, cap]
+    return _driver_rows(" UNION ALL ".join(parts), values)
+
+
+def _postings_of(fact_check_ids: list[int], term_ids: list[int]) -> list[tuple[int, int, int, int]]:
+    """(fact-check id, term id, frequency, length) of these fact-checks' postings of these
+    terms, by the (fact_check_id, term_id) index; the ids as one parameter."""
+    terms = ", ".join(str(int(term)) for term in dict.fromkeys(term_ids))
+    select_postings = "SELECT fact_check_id, term_id, frequency, length FROM search_postings"
+    if _dialect() == "postgresql":
+        where = f" WHERE fact_check_id = ANY(%s::int[]) AND term_id IN ({terms})"
+        return _driver_rows(select_postings + where, [sorted(fact_check_ids)])
+    where = f" WHERE fact_check_id IN (SELECT value FROM json_each(?)) AND term_id IN ({terms})"
+    return _driver_rows(select_postings + where, [json.dumps(sorted(fact_check_ids))])
+
+
+def _driver_rows(statement: str, values: list[Any]) -> list[Any]:
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(statement, values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _among(column: ColumnElement[int] | Any, ids: list[int]) -> ColumnElement[bool]:
