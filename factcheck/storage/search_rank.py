@@ -46,6 +46,8 @@ from factcheck.storage.search_index import K1, SCALE, B, postings, terms_table, 
 SMALL = 4000
 # A required term held by at most this many fact-checks gives the candidates by itself.
 DRIVER = 2000
+# The most postings a band reads from one frequency group in its first round (x4 a round).
+FIRST_CAP = 64
 # The most postings the top k may read (bands and look-ups) before a round; past it (a deep
 # page), every match is scored instead.
 MAX_READ = 100_000
@@ -229,7 +231,7 @@ class _TopK:
         # that depth (rows ~ depth ** power, measured as it is read).
         depths = {term: self._first_gap(term, wanted) for term in best}
         powers = dict.fromkeys(best, 2.0)
-        cap = max(64, 2 * wanted)
+        cap = max(FIRST_CAP, 2 * wanted)
         while True:
             self._qualify(wanted)
             floor = self._floor(wanted)
