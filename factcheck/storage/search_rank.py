@@ -34,7 +34,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
 )
 from sqlalchemy.dialects import postgresql
 
@@ -162,6 +161,8 @@ class _Ranking:
         return self.stats.frequencies[term][0]
 
 
+# The most bands in one SQLite compound select.
+COMPOUND = 400
 # The widest key values: a bound that every stored length and id is under.
 _LAST = 2**31 - 1
 
@@ -221,7 +222,7 @@ class _TopK:
             self._look_up(self._whole(rarest), list(self.weights))
             self._qualify(wanted)
             return self._best(offset, limit)
-        self.groups = {term: self._groups(term) for term in self.weights}
+        self.groups = self._groups(list(self.weights))
         best = {
             term: max(self._share(term, g.frequency, g.clear + 1) for g in groups)
             for term, groups in self.groups.items()
@@ -320,13 +321,15 @@ class _TopK:
         self.matches.sort(reverse=True)
         return [(i, score) for score, i in self.matches[offset : offset + limit]]
 
-    def _groups(self, term_id: int) -> list[_Group]:
-        """The term's frequency groups and their shortest lengths: a skip-scan, one index seek a
-        group, never the term's whole range."""
-        rows = db.session.execute(_GROUPS, {"term": term_id}).all()
+    def _groups(self, term_ids: list[int]) -> dict[int, list[_Group]]:
+        """Each term's frequency groups and their shortest lengths: a skip-scan, one index seek
+        a group, never a term's whole range; one statement for every term."""
+        found: dict[int, list[_Group]] = {term: [] for term in term_ids}
+        for term, frequency, shortest in _skip_scan(term_ids):
+            found[term].append(_Group(frequency, shortest - 1, shortest - 1))
+            self.read += 2
         self.statements += 1
-        self.read += 2 * len(rows)
-        return [_Group(int(f), int(shortest) - 1, int(shortest) - 1) for f, shortest in rows]
+        return found
 
     def _length_within(self, term_id: int, frequency: int, threshold: float) -> int:
         """The greatest length at which a posting of this frequency still shares `threshold`."""
@@ -463,26 +466,34 @@ class _TopK:
         return passed
 
 
-# Each distinct frequency of a term from the top, one seek each (max below the last), and the
-# shortest length in it (the first of its key range).
-_GROUPS = text(
-    """
-    WITH RECURSIVE grouped(frequency) AS (
-        SELECT max(frequency) FROM search_postings WHERE term_id = :term
+# Each term's distinct frequencies from the top, one seek each (the greatest below the last),
+# and the shortest length of each (the first of its key range).
+_SKIP_SCAN = """
+    WITH RECURSIVE grouped(term, frequency) AS (
+        SELECT term, (SELECT max(frequency) FROM search_postings WHERE term_id = term)
+        FROM ({terms}) AS wanted
         UNION ALL
-        SELECT (
+        SELECT term, (
             SELECT max(p.frequency) FROM search_postings p
-            WHERE p.term_id = :term AND p.frequency < grouped.frequency
+            WHERE p.term_id = grouped.term AND p.frequency < grouped.frequency
         )
         FROM grouped WHERE grouped.frequency IS NOT NULL
     )
-    SELECT grouped.frequency, (
+    SELECT term, frequency, (
         SELECT min(p.length) FROM search_postings p
-        WHERE p.term_id = :term AND p.frequency = grouped.frequency
+        WHERE p.term_id = grouped.term AND p.frequency = grouped.frequency
     )
     FROM grouped WHERE grouped.frequency IS NOT NULL
-    """
-)
+"""
+
+
+def _skip_scan(term_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(term, frequency, shortest length) of each frequency group of these terms."""
+    if _dialect() == "postgresql":
+        return _driver_rows(_SKIP_SCAN.format(terms="SELECT unnest(%s::int[]) AS term"), [term_ids])
+    return _driver_rows(
+        _SKIP_SCAN.format(terms="SELECT value AS term FROM json_each(?)"), [json.dumps(term_ids)]
+    )
 
 
 def _read_bands(
@@ -510,7 +521,14 @@ def _read_bands(
             """,
             [*columns, cap],
         )
-    # SQLite: a compound of one small range each (planning is cheap in process).
+    # SQLite: a compound of one small range each (planning is cheap in process), at most
+    # SQLITE_MAX_COMPOUND_SELECT (500 by default) in one.
+    if len(bands) > COMPOUND:
+        return [
+            row
+            for start in range(0, len(bands), COMPOUND)
+            for row in _read_bands(bands[start : start + COMPOUND], cap)
+        ]
     parts, values = [], []
     for term, frequency, length, after, until in bands:
         parts.append(
