@@ -6,15 +6,17 @@ tf * c1 / (tf + c2 + length * c3), is computed in double precision and truncated
 (and `share` below, the same operations in the same order) give the same scores and the same
 order. Ties go to the fact-check created later (the higher id).
 
-The top k are found without reading a common term's whole posting range (_TopK): a term's
+The top k are found without reading a common term's whole posting range (_TopK). A term's
 postings are keyed (term, frequency, length, fact-check), and a share rises with the frequency
-and falls with the length, so in each frequency group the best postings come first. Each term's
-groups are found by a skip-scan (one index seek each); a threshold θ per term is then read as one
-short length range per group, and the fact-checks read are scored exactly by primary-key
-look-ups. A fact-check never read owes each term less than its θ, so once the k-th exact score
-read beats the sum of the θs the top k are exact; until then the thresholds fall. A rare
-required term gives the candidates by itself; small queries, and pages too deep for the budget,
-score every match in one statement.
+and falls with the length, so in each frequency group the best postings come first. The groups
+are found by a skip-scan (one index seek each). Each term is then read down to a threshold θ (a
+depth below its best share) as one short length range per group; a fact-check read in every
+term's band is scored from the bands, one read in some only is looked up by key when its bound
+(what it has, plus each missing term's θ) still reaches the k-th score. A fact-check read in no
+band scores under the sum of the θs, so once the k-th exact score beats that sum the top k are
+exact; until then the depths grow (each by how fast its band grows). Phrases, exclusions and
+filters are checked on the candidates, best first. A rare required term gives the candidates by
+itself; small queries, and pages too deep for the budget, score every match in one statement.
 """
 
 import json
