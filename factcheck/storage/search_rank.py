@@ -19,6 +19,7 @@ filters are checked on the candidates, best first. A rare required term gives th
 itself; small queries, and pages too deep for the budget, score every match in one statement.
 """
 
+import bisect
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -207,6 +208,7 @@ class _TopK:
         self.exact: dict[int, int] = {}
         self.checked: set[int] = set()
         self.dropped: set[int] = set()  # looked up, and lacking a required term
+        self.lengths: dict[int, int] = {}  # each candidate's length (in all its postings)
         self.band_rows: dict[int, int] = {}  # postings read in each term's bands
         self.cut = False  # a band of the last round stopped at its cap
         self.matches: list[tuple[int, int]] = []  # (score, id) of exact ones that qualify
@@ -248,7 +250,7 @@ class _TopK:
                 return self._best(offset, limit)
             # Candidates partly read that could still pass the k-th (all of them until k are
             # scored): look them up.
-            pending = [i for i in self.shares if self._could_pass(i, unread, floor)]
+            pending = self._pending(floor)
             if pending:
                 self._look_up(pending, list(self.weights))
                 continue
@@ -300,17 +302,44 @@ class _TopK:
             found[term] = max(shares, default=-math.inf)
         return found
 
-    def _could_pass(
-        self, fact_check_id: int, unread: dict[int, float], floor: tuple[int, int] | None
-    ) -> bool:
-        """A candidate not scored yet whose unread terms could lift it to the k-th score."""
-        if fact_check_id in self.exact:
-            return False
+    def _pending(self, floor: tuple[int, int] | None) -> list[int]:
+        """Candidates not scored yet whose missing terms could lift them to the k-th score (all
+        of them until k are scored)."""
+        partial = [i for i in self.shares if i not in self.exact]
         if floor is None:
-            return True
-        held = self.shares[fact_check_id]
-        missing = [unread[t] for t in self.weights if t not in held]
-        return sum(held.values()) + sum(max(0.0, m) for m in missing) >= floor[0]
+            return partial
+        stairs = {term: self._stairs(term) for term in self.weights}
+        found = []
+        for fact_check_id in partial:
+            held = self.shares[fact_check_id]
+            length = self.lengths[fact_check_id]
+            bound = float(sum(held.values()))
+            for term in self.weights:
+                if term not in held:
+                    bound += max(0.0, self._unread_at(term, stairs[term], length))
+            if bound >= floor[0]:
+                found.append(fact_check_id)
+        return found
+
+    def _stairs(self, term_id: int) -> tuple[list[int], list[int]]:
+        """The groups a posting of each length may still be unread in, for _unread_at: by
+        frequency from the top, each one read less far than every more frequent one."""
+        negated_clears: list[int] = []
+        frequencies: list[int] = []
+        for group in sorted(self.groups[term_id], key=lambda g: -g.frequency):
+            if not group.done and (not negated_clears or -group.clear > negated_clears[-1]):
+                negated_clears.append(-group.clear)
+                frequencies.append(group.frequency)
+        return negated_clears, frequencies
+
+    def _unread_at(self, term_id: int, stairs: tuple[list[int], list[int]], length: int) -> float:
+        """The most an unread posting of the term can share in a fact-check of this length (a
+        fact-check's postings all carry its length): the most frequent group not read that far."""
+        negated_clears, frequencies = stairs
+        at = bisect.bisect_right(negated_clears, -length)
+        if at == len(frequencies):
+            return -math.inf
+        return self._share(term_id, frequencies[at], length)
 
     def _floor(self, wanted: int) -> tuple[int, int] | None:
         """The k-th best (score, id) that qualifies, if k do."""
@@ -371,6 +400,7 @@ class _TopK:
             last[term, frequency] = (length, fact_check_id, n)
             self.band_rows[term] = self.band_rows.get(term, 0) + 1
             self._know(fact_check_id, term, self._share(term, frequency, length))
+            self.lengths[fact_check_id] = length
         self.cut = False
         for term, group, until in wanted:
             found = last.get((term, group.frequency))
@@ -407,13 +437,26 @@ class _TopK:
         dropped, lacking a required term)."""
         if not fact_check_ids:
             return
-        rows = _postings_of(fact_check_ids, term_ids)
-        self.statements += 1
-        self.read += len(rows)
-        for fact_check_id, term_id, frequency, length in rows:
-            self.shares.setdefault(fact_check_id, {})[term_id] = self._share(
-                term_id, frequency, length
-            )
+        documents = dict(self.stats.frequencies.values())
+        remaining = fact_check_ids
+        # One term at a time, the rarest first: each id seeks only the terms it lacks, and (all
+        # terms required) none after one it does not hold.
+        for term in sorted(term_ids, key=documents.__getitem__):
+            lacking = [i for i in remaining if term not in self.shares.get(i, ())]
+            if not lacking:
+                continue
+            rows = _postings_of(lacking, [term])
+            self.statements += 1
+            self.read += len(rows)
+            holding = set()
+            for fact_check_id, term_id, frequency, length in rows:
+                self.lengths[fact_check_id] = length
+                self.shares.setdefault(fact_check_id, {})[term_id] = self._share(
+                    term_id, frequency, length
+                )
+                holding.add(fact_check_id)
+            if not self.query.any_of:
+                remaining = [i for i in remaining if i in holding or term in self.shares.get(i, ())]
         for fact_check_id in fact_check_ids:
             held = self.shares.get(fact_check_id, {})
             if held and (self.query.any_of or len(held) == len(self.weights)):
