@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from bench.bm25_reference import Reference, analyse
 from factcheck.core import search
 from factcheck.storage import search_rank
-from factcheck.storage.db import db
 
 from .checks import published_check
 from .conftest import new_organization
