@@ -77,6 +77,7 @@ def bound(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
     required term giving the candidates; and with the thresholds alone."""
     if request.param != "every-match":
         monkeypatch.setattr(search_rank, "SMALL", 0)
+        monkeypatch.setattr(search_rank, "READ_SHARE", 0.01)
     if request.param == "thresholds":
         monkeypatch.setattr(search_rank, "DRIVER", 0)
     return str(request.param)
@@ -114,6 +115,7 @@ def test_the_thresholds_leave_out_what_cannot_rank(
 ) -> None:
     """The top k score fewer fact-checks than match, and still get the top right."""
     monkeypatch.setattr(search_rank, "DRIVER", 0)
+    monkeypatch.setattr(search_rank, "READ_SHARE", 0.01)
     for text in ("oil", "oil gas"):
         query = search.parse(text).terms()
         with app.app_context():

@@ -50,9 +50,11 @@ SMALL = 4000
 DRIVER = 2000
 # The most postings a band reads from one frequency group in its first round (x4 a round).
 FIRST_CAP = 64
-# The most postings the top k may read (bands and look-ups) before a round; past it (a deep
-# page), every match is scored instead.
+# The most rows the top k may read (groups, bands, look-ups), and at most this share of the
+# postings scoring every match reads (a row read here costs about ten there); past it (a deep
+# page, a query with fewer matches than the page), every match is scored instead.
 MAX_READ = 100_000
+READ_SHARE = 10
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ class _TopK:
         self.cut = False  # a band of the last round stopped at its cap
         self.matches: list[tuple[int, int]] = []  # (score, id) of exact ones that qualify
         self.read = 0  # postings and rows read: groups, bands, whole terms, look-ups
+        every = [*self.weights, *self.pairs, *(t for group in self.excluded for t in group)]
+        documents = dict(stats.frequencies.values())
+        self.budget = min(MAX_READ, sum(documents[t] for t in set(every)) / READ_SHARE)
         self.statements = 0
 
     def page(self, offset: int, limit: int) -> list[tuple[int, int]] | None:
@@ -224,8 +229,7 @@ class _TopK:
         if rarest is not None and documents[rarest] <= DRIVER:
             # Every match holds the rarest required term: its postings are the candidates.
             self._look_up(self._whole(rarest), list(self.weights))
-            self._qualify(wanted)
-            return self._best(offset, limit)
+            return self._best(offset, limit) if self._qualify(wanted) else None
         self.groups = self._groups(list(self.weights))
         best = {
             term: max(self._share(term, g.frequency, g.clear + 1) for g in groups)
@@ -238,7 +242,8 @@ class _TopK:
         powers = dict.fromkeys(best, 2.0)
         cap = max(FIRST_CAP, 2 * wanted)
         while True:
-            self._qualify(wanted)
+            if not self._qualify(wanted) or self.read > self.budget:
+                return None
             floor = self._floor(wanted)
             unread = self._unread()
             if all(value == -math.inf for value in unread.values()) or (
@@ -246,8 +251,7 @@ class _TopK:
             ):
                 # Every posting of a term read: every match is a candidate.
                 self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
-                self._qualify(wanted)
-                return self._best(offset, limit)
+                return self._best(offset, limit) if self._qualify(wanted) else None
             # Candidates partly read that could still pass the k-th (all of them until k are
             # scored): look them up.
             pending = self._pending(floor)
@@ -256,8 +260,6 @@ class _TopK:
                 continue
             if floor is not None and floor[0] > sum(max(0.0, u) for u in unread.values()):
                 return self._best(offset, limit)  # nothing unread can pass the k-th
-            if self.read > MAX_READ:
-                return None
             grown = {term: depths[term] * 4 ** (1 / powers[term]) for term in best}
             if not self.band_rows or self.cut:
                 # The first band (the k best groups' tops), or the rest of bands cut short.
@@ -465,11 +467,14 @@ class _TopK:
                 self.shares.pop(fact_check_id, None)
                 self.dropped.add(fact_check_id)
 
-    def _qualify(self, wanted: int) -> None:
+    def _qualify(self, wanted: int) -> bool:
         """Check phrases, exclusions and filters on the exact candidates, best first, until
-        `wanted` qualify and no unchecked one could pass the k-th."""
+        `wanted` qualify and no unchecked one could pass the k-th; False if the budget ran out
+        first."""
         batch = max(64, 2 * wanted)
         while True:
+            if self.read > self.budget:
+                return False
             floor = self._floor(wanted)
             unchecked = [
                 (score, i)
@@ -477,7 +482,7 @@ class _TopK:
                 if i not in self.checked and (floor is None or (score, i) > floor)
             ]
             if not unchecked:
-                return
+                return True
             unchecked.sort(reverse=True)
             ids = [i for _, i in unchecked[:batch]]
             self.checked.update(ids)
