@@ -47,7 +47,7 @@ from factcheck.storage.search_index import K1, SCALE, B, postings, terms_table, 
 # Below this many postings for the query's terms, scoring them all is cheap enough.
 SMALL = 4000
 # A required term held by at most this many fact-checks gives the candidates by itself.
-DRIVER = 2000
+DRIVER = 5000
 # The most postings a band reads from one frequency group in its first round (x4 a round).
 FIRST_CAP = 64
 # The most rows the top k may read (groups, bands, look-ups), and at most this share of the
@@ -226,8 +226,9 @@ class _TopK:
         required = [] if self.query.any_of else [*self.weights, *self.pairs]
         documents = {i: n for i, n in self.stats.frequencies.values()}
         rarest = min(required, key=documents.__getitem__, default=None)
-        if rarest is not None and documents[rarest] <= DRIVER:
-            # Every match holds the rarest required term: its postings are the candidates.
+        if rarest is not None and len(required) > 1 and documents[rarest] <= DRIVER:
+            # Every match holds the rarest required term: its postings are the candidates (a
+            # term alone is cheaper by its bands).
             self._look_up(self._whole(rarest), list(self.weights))
             return self._best(offset, limit) if self._qualify(wanted) else None
         self.groups = self._groups(list(self.weights))
