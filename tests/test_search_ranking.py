@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from bench.bm25_reference import Reference, analyse
 from factcheck.core import search
 from factcheck.storage import search_rank
-from factcheck.storage.db import db
 
 from .checks import published_check
 from .conftest import new_organization
@@ -71,12 +70,16 @@ def corpus(client: FlaskClient, writer: dict[str, str]) -> Corpus:
     return found
 
 
-@pytest.fixture(params=["every-match", "bounded"])
+@pytest.fixture(params=["every-match", "rarest-term", "thresholds"])
 def bound(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test twice: scoring every match, and taking search_rank's bound even on this small
-    corpus (it is otherwise kept for queries with thousands of postings)."""
-    if request.param == "bounded":
+    """Each test three times: scoring every match; taking search_rank's top k even on this
+    small corpus (it is otherwise kept for queries with thousands of postings), with a rare
+    required term giving the candidates; and with the thresholds alone."""
+    if request.param != "every-match":
         monkeypatch.setattr(search_rank, "SMALL", 0)
+        monkeypatch.setattr(search_rank, "READ_SHARE", 0.01)
+    if request.param == "thresholds":
+        monkeypatch.setattr(search_rank, "DRIVER", 0)
     return str(request.param)
 
 
@@ -107,17 +110,20 @@ def test_every_match_is_ranked_as_bm25_computed_apart(
     assert [claim["text"] for claim in top["claims"]] == expected[:3]
 
 
-def test_the_bound_leaves_out_what_cannot_rank(app: Flask, corpus: Corpus) -> None:
-    """The bounded path scores fewer fact-checks than match, and still gets the top right."""
-    query = search.parse("oil").terms()
-    with app.app_context():
-        stats = search_rank.statistics(query.scored)
-        ranking = search_rank._Ranking(query, stats, list(query.scored), [])
-        among = ranking.candidates(3)
-        every = search_rank.ranked(query, [], 0, 1000)
-        assert among is not None
-        assert len(set(db.session.scalars(among))) < len(every)
-        assert ranking.scores(among, 0, 3) == every[:3]
+def test_the_thresholds_leave_out_what_cannot_rank(
+    app: Flask, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The top k score fewer fact-checks than match, and still get the top right."""
+    monkeypatch.setattr(search_rank, "DRIVER", 0)
+    monkeypatch.setattr(search_rank, "READ_SHARE", 0.01)
+    for text in ("oil", "oil gas"):
+        query = search.parse(text).terms()
+        with app.app_context():
+            stats = search_rank.statistics(query.scored)
+            top = search_rank._TopK(query, stats, list(query.scored), [])
+            every = search_rank._Ranking(query, stats, list(query.scored), []).scores(0, 1000)
+            assert top.page(0, 3) == every[:3]
+            assert 0 < len(top.shares) < len(every)
 
 
 @pytest.mark.usefixtures("bound")
@@ -173,8 +179,8 @@ def test_a_retraction_leaves_the_statistics(
 def test_a_deep_offset_is_ranked_too(
     client: FlaskClient, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A page deeper than the bound's budget scores every match instead.
-    monkeypatch.setattr(search_rank, "MAX_CANDIDATES", 40)
+    # A page deeper than the top k's budget scores every match instead.
+    monkeypatch.setattr(search_rank, "MAX_READ", 5)
     expected = corpus.expected("oil")
     page = client.get(SEARCH, query_string={"query": "oil", "offset": 12, "pageSize": 5})
     assert [claim["text"] for claim in page.get_json()["claims"]] == expected[12:17]

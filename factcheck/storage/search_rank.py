@@ -1,19 +1,26 @@
 """Exact BM25 ranking over search_index's tables, the same on SQLite and PostgreSQL.
 
 BM25 (k1 1.2, b 0.75; search_index.K1, B): each posting's share of a score,
-tf * c1 / (tf + c2 + length * c3), is computed by the database in double precision, truncated to
-an integer (1e-9 of a point, search_index.SCALE), and the shares are summed as integers, so both
-engines give the same scores and the same order, and `share` below reproduces them. Ties go to the
-fact-check created later (the higher id).
+tf * c1 / (tf + c2 + length * c3), is computed in double precision and truncated to an integer
+(1e-9 of a point, search_index.SCALE); a score is the integer sum of its shares, so both engines
+(and `share` below, the same operations in the same order) give the same scores and the same
+order. Ties go to the fact-check created later (the higher id).
 
-The top k are exact without scoring every match when a bound allows it: a first pass scores the
-fact-checks that hold the query's terms most often; the k-th score T found there is a floor. A
-fact-check scoring at least T must owe at least T/n to one of its n terms, and a term's share
-can only reach T/n from some frequency F up (taking the shortest length any indexed fact-check
-ever had); so only postings from F up can lead to the top k, and those fact-checks are scored
-exactly. When the bound prunes little, every match is scored.
+The top k are found without reading a common term's whole posting range (_TopK). A term's
+postings are keyed (term, frequency, length, fact-check), and a share rises with the frequency
+and falls with the length, so in each frequency group the best postings come first. The groups
+are found by a skip-scan (one index seek each). Each term is then read down to a threshold θ (a
+depth below its best share) as one short length range per group; a fact-check read in every
+term's band is scored from the bands, one read in some only is looked up by key when its bound
+(what it has, plus each missing term's θ) still reaches the k-th score. A fact-check read in no
+band scores under the sum of the θs, so once the k-th exact score beats that sum the top k are
+exact; until then the depths grow (each by how fast its band grows). Phrases, exclusions and
+filters are checked on the candidates, best first. A rare required term gives the candidates by
+itself; small queries, and pages too deep for the budget, score every match in one statement.
 """
 
+import bisect
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,13 +30,15 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    any_,
+    bindparam,
     case,
     cast,
     func,
     literal,
     select,
-    union_all,
 )
+from sqlalchemy.dialects import postgresql
 
 from factcheck.storage.db import db
 from factcheck.storage.models import FactCheck
@@ -37,8 +46,15 @@ from factcheck.storage.search_index import K1, SCALE, B, postings, terms_table, 
 
 # Below this many postings for the query's terms, scoring them all is cheap enough.
 SMALL = 4000
-# The most postings the bound's first pass may read; past it (a deep page), score every match.
-MAX_CANDIDATES = 20_000
+# A required term held by at most this many fact-checks gives the candidates by itself.
+DRIVER = 5000
+# The most postings a band reads from one frequency group in its first round (x4 a round).
+FIRST_CAP = 64
+# The most rows the top k may read (groups, bands, look-ups), and at most this share of the
+# postings scoring every match reads (a row read here costs about ten there); past it (a deep
+# page, a query with fewer matches than the page), every match is scored instead.
+MAX_READ = 100_000
+READ_SHARE = 10
 
 
 @dataclass(frozen=True)
@@ -102,13 +118,11 @@ def ranked(
         return []
     if any(pair not in stats.frequencies for pair in query.pairs):
         return []
-    ranking = _Ranking(query, stats, known, conditions)
-    wanted = offset + limit
     if sum(stats.frequencies[t][1] for t in known) > SMALL:
-        candidates = ranking.candidates(wanted)
-        if candidates is not None:
-            return ranking.scores(candidates, offset, limit)
-    return ranking.scores(None, offset, limit)
+        found = _TopK(query, stats, known, conditions).page(offset, limit)
+        if found is not None:
+            return found
+    return _Ranking(query, stats, known, conditions).scores(offset, limit)
 
 
 class _Ranking:
@@ -123,8 +137,8 @@ class _Ranking:
         self.ids = {term: stats.frequencies[term][0] for term in known}
         self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
 
-    def scores(self, among: list[int] | None, offset: int, limit: int) -> list[tuple[int, int]]:
-        """Exact scores of the matches (among the fact-checks a query gives, if any), ordered."""
+    def scores(self, offset: int, limit: int) -> list[tuple[int, int]]:
+        """Every match scored in one statement, ordered."""
         c2, c3 = self.stats.constants()
         term_id, fact_check_id = postings.c.term_id, postings.c.fact_check_id
         c1 = case({i: literal(w) for i, w in self.weights.items()}, value=term_id)
@@ -132,8 +146,6 @@ class _Ranking:
         part = frequency * c1 / (frequency + literal(c2) + length * literal(c3))
         score = func.sum(_truncate(part)).label("score")
         statement = select(fact_check_id, score).where(term_id.in_(list(self.weights)))
-        if among is not None:
-            statement = statement.where(fact_check_id.in_(among))
         for pair in self.query.pairs:
             statement = statement.where(fact_check_id.in_(_holding([self._id(pair)])))
         for group in self.query.excluded:
@@ -150,60 +162,470 @@ class _Ranking:
         rows = db.session.execute(statement.offset(offset).limit(limit))
         return [(int(i), int(s)) for i, s in rows]
 
-    def candidates(self, wanted: int) -> Any:
-        """A query of every fact-check that can be among the best `wanted`, or None when the
-        bound is not worth it (a page so deep that the first pass would read too much)."""
-        first = max(64, 4 * wanted)
-        floor: int | None = None
-        for _ in range(3):
-            if first * len(self.weights) > MAX_CANDIDATES:
-                return None
-            found = self.scores(self._most_frequent(first), 0, wanted)
-            if len(found) >= wanted:
-                floor = found[-1][1]
-                break
-            first *= 4
-        if floor is None:
-            return None
-        c2, c3 = self.stats.constants()
-        # One point less than T/n, against any rounding; it only lets more in.
-        share_floor = floor / len(self.weights) - 1
-        shortest = self.stats.shortest
-        frequency, length = postings.c.frequency, postings.c.length
-        parts = []
-        for term_id, c1 in self.weights.items():
-            if c1 <= share_floor:
-                continue  # this term's share never reaches T/n
-            # Postings from the least frequency whose share could reach T/n at the shortest
-            # length (an index range), then each posting's own share (its length is in the key).
-            least = max(0.0, share_floor) * (c2 + shortest * c3) / (c1 - max(0.0, share_floor))
-            part = frequency * literal(c1) / (frequency + literal(c2) + length * literal(c3))
-            parts.append(
-                select(postings.c.fact_check_id).where(
-                    postings.c.term_id == term_id,
-                    frequency >= max(0, math.floor(least) - 1),
-                    part >= literal(share_floor),
-                )
-            )
-        if not parts:
-            return None
-        return union_all(*parts) if len(parts) > 1 else parts[0]
-
-    def _most_frequent(self, count: int) -> Any:
-        parts = [
-            select(postings.c.fact_check_id)
-            .where(postings.c.term_id == term_id)
-            .order_by(postings.c.frequency.desc())
-            .limit(count)
-            .subquery()
-            for term_id in self.weights
-        ]
-        # SQLite allows no LIMIT inside a compound select: each part is a subquery of its own.
-        selects = [select(part.c.fact_check_id) for part in parts]
-        return union_all(*selects) if len(selects) > 1 else selects[0]
-
     def _id(self, term: str) -> int:
         return self.stats.frequencies[term][0]
+
+
+# The most bands in one SQLite compound select.
+COMPOUND = 400
+# The widest key values: a bound that every stored length and id is under.
+_LAST = 2**31 - 1
+
+
+@dataclass
+class _Group:
+    """One frequency group of a term's postings, and how far it has been read: every posting
+    up to length `clear`, and in key order up to (`length`, `after`)."""
+
+    frequency: int
+    clear: int
+    length: int
+    after: int = _LAST
+    done: bool = False
+
+
+class _TopK:
+    """The exact top k from the best postings of each term (the module's docstring)."""
+
+    def __init__(
+        self,
+        query: Terms,
+        stats: Statistics,
+        known: list[str],
+        conditions: Sequence[ColumnElement[bool]],
+    ) -> None:
+        self.query, self.stats, self.conditions = query, stats, conditions
+        self.c2, self.c3 = stats.constants()
+        self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
+        self.pairs = [stats.frequencies[pair][0] for pair in query.pairs]
+        self.excluded = [
+            [stats.frequencies[term][0] for term in dict.fromkeys(group)]
+            for group in query.excluded
+            if all(term in stats.frequencies for term in group)
+        ]
+        self.groups: dict[int, list[_Group]] = {}
+        # Each candidate's shares read so far (term id -> share), and the exact scores of those
+        # whose every term is known.
+        self.shares: dict[int, dict[int, int]] = {}
+        self.exact: dict[int, int] = {}
+        self.checked: set[int] = set()
+        self.dropped: set[int] = set()  # looked up, and lacking a required term
+        self.lengths: dict[int, int] = {}  # each candidate's length (in all its postings)
+        self.band_rows: dict[int, int] = {}  # postings read in each term's bands
+        self.cut = False  # a band of the last round stopped at its cap
+        self.matches: list[tuple[int, int]] = []  # (score, id) of exact ones that qualify
+        self.read = 0  # postings and rows read: groups, bands, whole terms, look-ups
+        every = [*self.weights, *self.pairs, *(t for group in self.excluded for t in group)]
+        documents = dict(stats.frequencies.values())
+        self.budget = min(MAX_READ, sum(documents[t] for t in set(every)) / READ_SHARE)
+        self.statements = 0
+
+    def page(self, offset: int, limit: int) -> list[tuple[int, int]] | None:
+        """(id, score) from `offset`, exact; None when the budget would be spent first."""
+        wanted = offset + limit
+        required = [] if self.query.any_of else [*self.weights, *self.pairs]
+        documents = {i: n for i, n in self.stats.frequencies.values()}
+        rarest = min(required, key=documents.__getitem__, default=None)
+        if rarest is not None and len(required) > 1 and documents[rarest] <= DRIVER:
+            # Every match holds the rarest required term: its postings are the candidates (a
+            # term alone is cheaper by its bands).
+            self._look_up(self._whole(rarest), list(self.weights))
+            return self._best(offset, limit) if self._qualify(wanted) else None
+        self.groups = self._groups(list(self.weights))
+        best = {
+            term: max(self._share(term, g.frequency, g.clear + 1) for g in groups)
+            for term, groups in self.groups.items()
+            if groups
+        }
+        # How far below its best share each term is read, and how fast its band grows with
+        # that depth (rows ~ depth ** power, measured as it is read).
+        depths = {term: self._first_gap(term, wanted) for term in best}
+        powers = dict.fromkeys(best, 2.0)
+        cap = max(FIRST_CAP, 2 * wanted)
+        while True:
+            if not self._qualify(wanted) or self.read > self.budget:
+                return None
+            floor = self._floor(wanted)
+            unread = self._unread()
+            if all(value == -math.inf for value in unread.values()) or (
+                not self.query.any_of and -math.inf in unread.values()
+            ):
+                # Every posting of a term read: every match is a candidate.
+                self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
+                return self._best(offset, limit) if self._qualify(wanted) else None
+            # Candidates partly read that could still pass the k-th (all of them until k are
+            # scored): look them up.
+            pending = self._pending(floor)
+            if pending:
+                self._look_up(pending, list(self.weights))
+                continue
+            if floor is not None and floor[0] > sum(max(0.0, u) for u in unread.values()):
+                return self._best(offset, limit)  # nothing unread can pass the k-th
+            grown = {term: depths[term] * 4 ** (1 / powers[term]) for term in best}
+            if not self.band_rows or self.cut:
+                # The first band (the k best groups' tops), or the rest of bands cut short.
+                grown = depths
+            if floor is not None:
+                # Depths summing to what the k-th score lacks of the best shares' sum are
+                # enough: whatever is unread after them scores less than the k-th.
+                needed = sum(best.values()) - floor[0] + len(best)
+                have, want = sum(depths.values()), sum(grown.values())
+                if want > needed > have:
+                    ratio = (needed - have) / (want - have)
+                    grown = {t: depths[t] + (grown[t] - depths[t]) * ratio for t in best}
+            before = dict(self.band_rows)
+            read = self.read
+            self._bands({term: best[term] - grown[term] for term in best}, cap)
+            for term in best:
+                rows, earlier = self.band_rows.get(term, 0), before.get(term, 0)
+                if earlier and rows > earlier and grown[term] > depths[term]:
+                    ratio = math.log(rows / earlier) / math.log(grown[term] / depths[term])
+                    powers[term] = min(4.0, max(1.0, ratio))
+            if self.read == read:
+                # Nothing more to read at these depths (rounding): go deeper.
+                grown = {term: 2 * grown[term] for term in best}
+            depths = grown
+            cap *= 4
+
+    def _share(self, term_id: int, frequency: int, length: int) -> int:
+        return share(frequency, length, self.weights[term_id], self.c2, self.c3)
+
+    def _first_gap(self, term_id: int, wanted: int) -> float:
+        """How far below its best share a term is read first: down to the k-th best group's
+        best posting, so at least k postings (one a group) come in."""
+        tops = [self._share(term_id, g.frequency, g.clear + 1) for g in self.groups[term_id]]
+        tops.sort(reverse=True)
+        return max(tops[0] - tops[min(wanted, len(tops)) - 1], tops[0] / 1000)
+
+    def _unread(self) -> dict[int, float]:
+        """Per term, the most a posting not read yet can share (-inf: every one was read)."""
+        found: dict[int, float] = {}
+        for term, groups in self.groups.items():
+            shares = [self._share(term, g.frequency, g.clear + 1) for g in groups if not g.done]
+            found[term] = max(shares, default=-math.inf)
+        return found
+
+    def _pending(self, floor: tuple[int, int] | None) -> list[int]:
+        """Candidates not scored yet whose missing terms could lift them to the k-th score (all
+        of them until k are scored)."""
+        partial = [i for i in self.shares if i not in self.exact]
+        if floor is None:
+            return partial
+        stairs = {term: self._stairs(term) for term in self.weights}
+        found = []
+        for fact_check_id in partial:
+            held = self.shares[fact_check_id]
+            length = self.lengths[fact_check_id]
+            bound = float(sum(held.values()))
+            for term in self.weights:
+                if term not in held:
+                    bound += max(0.0, self._unread_at(term, stairs[term], length))
+            if bound >= floor[0]:
+                found.append(fact_check_id)
+        return found
+
+    def _stairs(self, term_id: int) -> tuple[list[int], list[int]]:
+        """The groups a posting of each length may still be unread in, for _unread_at: by
+        frequency from the top, each one read less far than every more frequent one."""
+        negated_clears: list[int] = []
+        frequencies: list[int] = []
+        for group in sorted(self.groups[term_id], key=lambda g: -g.frequency):
+            if not group.done and (not negated_clears or -group.clear > negated_clears[-1]):
+                negated_clears.append(-group.clear)
+                frequencies.append(group.frequency)
+        return negated_clears, frequencies
+
+    def _unread_at(self, term_id: int, stairs: tuple[list[int], list[int]], length: int) -> float:
+        """The most an unread posting of the term can share in a fact-check of this length (a
+        fact-check's postings all carry its length): the most frequent group not read that far."""
+        negated_clears, frequencies = stairs
+        at = bisect.bisect_right(negated_clears, -length)
+        if at == len(frequencies):
+            return -math.inf
+        return self._share(term_id, frequencies[at], length)
+
+    def _floor(self, wanted: int) -> tuple[int, int] | None:
+        """The k-th best (score, id) that qualifies, if k do."""
+        if len(self.matches) < wanted:
+            return None
+        self.matches.sort(reverse=True)
+        return self.matches[wanted - 1]
+
+    def _best(self, offset: int, limit: int) -> list[tuple[int, int]]:
+        self.matches.sort(reverse=True)
+        return [(i, score) for score, i in self.matches[offset : offset + limit]]
+
+    def _groups(self, term_ids: list[int]) -> dict[int, list[_Group]]:
+        """Each term's frequency groups and their shortest lengths: a skip-scan, one index seek
+        a group, never a term's whole range; one statement for every term."""
+        found: dict[int, list[_Group]] = {term: [] for term in term_ids}
+        for term, frequency, shortest in _skip_scan(term_ids):
+            found[term].append(_Group(frequency, shortest - 1, shortest - 1))
+            self.read += 2
+        self.statements += 1
+        return found
+
+    def _length_within(self, term_id: int, frequency: int, threshold: float) -> int:
+        """The greatest length at which a posting of this frequency still shares `threshold`."""
+        if threshold <= 0:
+            return _LAST
+        c1 = self.weights[term_id]
+        estimate = (frequency * c1 / threshold - frequency - self.c2) / self.c3
+        length = int(max(-1.0, min(float(_LAST), math.floor(estimate))))
+        # The estimate is within a step of the answer; `share` decides it exactly.
+        while length < _LAST and self._share(term_id, frequency, length + 1) >= threshold:
+            length += 1
+        while length >= 0 and self._share(term_id, frequency, length) < threshold:
+            length -= 1
+        return length
+
+    def _bands(self, thresholds: dict[int, float], cap: int) -> None:
+        """Read each group down to its term's threshold (at most `cap` postings a group)."""
+        wanted: list[tuple[int, _Group, int]] = []
+        for term, threshold in thresholds.items():
+            for group in self.groups[term]:
+                if group.done:
+                    continue
+                until = self._length_within(term, group.frequency, threshold)
+                if until > group.clear:
+                    wanted.append((term, group, until))
+        self.cut = False
+        if not wanted:
+            return
+        bands = [(t, g.frequency, g.length, g.after, until) for t, g, until in wanted]
+        rows = _read_bands(bands, cap)
+        self.statements += 1
+        self.read += len(rows)
+        # Each band's rows come in key order: its last one, and how many.
+        last: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for term, frequency, length, fact_check_id in rows:
+            n = last[term, frequency][2] + 1 if (term, frequency) in last else 1
+            last[term, frequency] = (length, fact_check_id, n)
+            self.band_rows[term] = self.band_rows.get(term, 0) + 1
+            self._know(fact_check_id, term, self._share(term, frequency, length))
+            self.lengths[fact_check_id] = length
+        self.cut = False
+        for term, group, until in wanted:
+            found = last.get((term, group.frequency))
+            if found is not None and found[2] >= cap:
+                self.cut = True
+                # Cut short: the rest of the band is read next round, from this posting on.
+                group.length, group.after = found[0], found[1]
+                group.clear = found[0] - 1
+            else:
+                group.clear = group.length = until
+                group.after = _LAST
+                group.done = until >= _LAST
+        if self.query.any_of:
+            # A term not read may still be held: score each new candidate by look-ups.
+            self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
+
+    def _know(self, fact_check_id: int, term_id: int, value: int) -> None:
+        if fact_check_id in self.dropped:
+            return
+        held = self.shares.setdefault(fact_check_id, {})
+        held[term_id] = value
+        if not self.query.any_of and len(held) == len(self.weights):
+            self.exact[fact_check_id] = sum(held.values())
+
+    def _whole(self, term_id: int) -> list[int]:
+        statement = select(postings.c.fact_check_id).where(postings.c.term_id == term_id)
+        found = list(db.session.scalars(statement))
+        self.statements += 1
+        self.read += len(found)
+        return found
+
+    def _look_up(self, fact_check_ids: list[int], term_ids: list[int]) -> None:
+        """These candidates' postings of these terms, by key: each is then scored exactly (or
+        dropped, lacking a required term)."""
+        if not fact_check_ids:
+            return
+        documents = dict(self.stats.frequencies.values())
+        remaining = fact_check_ids
+        # One term at a time, the rarest first: each id seeks only the terms it lacks, and (all
+        # terms required) none after one it does not hold.
+        for term in sorted(term_ids, key=documents.__getitem__):
+            lacking = [i for i in remaining if term not in self.shares.get(i, ())]
+            if not lacking:
+                continue
+            rows = _postings_of(lacking, [term])
+            self.statements += 1
+            self.read += len(rows)
+            holding = set()
+            for fact_check_id, term_id, frequency, length in rows:
+                self.lengths[fact_check_id] = length
+                self.shares.setdefault(fact_check_id, {})[term_id] = self._share(
+                    term_id, frequency, length
+                )
+                holding.add(fact_check_id)
+            if not self.query.any_of:
+                remaining = [i for i in remaining if i in holding or term in self.shares.get(i, ())]
+        for fact_check_id in fact_check_ids:
+            held = self.shares.get(fact_check_id, {})
+            if held and (self.query.any_of or len(held) == len(self.weights)):
+                self.exact[fact_check_id] = sum(held.values())
+            else:
+                self.shares.pop(fact_check_id, None)
+                self.dropped.add(fact_check_id)
+
+    def _qualify(self, wanted: int) -> bool:
+        """Check phrases, exclusions and filters on the exact candidates, best first, until
+        `wanted` qualify and no unchecked one could pass the k-th; False if the budget ran out
+        first."""
+        batch = max(64, 2 * wanted)
+        while True:
+            if self.read > self.budget:
+                return False
+            floor = self._floor(wanted)
+            unchecked = [
+                (score, i)
+                for i, score in self.exact.items()
+                if i not in self.checked and (floor is None or (score, i) > floor)
+            ]
+            if not unchecked:
+                return True
+            unchecked.sort(reverse=True)
+            ids = [i for _, i in unchecked[:batch]]
+            self.checked.update(ids)
+            passed = self._passing(ids)
+            self.matches += [(self.exact[i], i) for i in ids if i in passed]
+            batch *= 4
+
+    def _passing(self, ids: list[int]) -> set[int]:
+        terms = [*self.pairs, *(t for group in self.excluded for t in group)]
+        passed = set(ids)
+        if terms:
+            held: dict[int, set[int]] = {}
+            statement = select(postings.c.fact_check_id, postings.c.term_id).where(
+                _among(postings.c.fact_check_id, ids), postings.c.term_id.in_(set(terms))
+            )
+            for fact_check_id, term_id in db.session.execute(statement):
+                held.setdefault(fact_check_id, set()).add(term_id)
+                self.read += 1
+            self.statements += 1
+            for i in ids:
+                found = held.get(i, set())
+                if any(p not in found for p in self.pairs) or any(
+                    all(t in found for t in group) for group in self.excluded
+                ):
+                    passed.discard(i)
+        if passed and self.conditions:
+            kept = select(FactCheck.id).where(_among(FactCheck.id, list(passed)), *self.conditions)
+            passed = set(db.session.scalars(kept))
+            self.statements += 1
+            self.read += len(ids)
+        return passed
+
+
+# Each term's distinct frequencies from the top, one seek each (the greatest below the last),
+# and the shortest length of each (the first of its key range).
+_SKIP_SCAN = """
+    WITH RECURSIVE grouped(term, frequency) AS (
+        SELECT term, (SELECT max(frequency) FROM search_postings WHERE term_id = term)
+        FROM ({terms}) AS wanted
+        UNION ALL
+        SELECT term, (
+            SELECT max(p.frequency) FROM search_postings p
+            WHERE p.term_id = grouped.term AND p.frequency < grouped.frequency
+        )
+        FROM grouped WHERE grouped.frequency IS NOT NULL
+    )
+    SELECT term, frequency, (
+        SELECT min(p.length) FROM search_postings p
+        WHERE p.term_id = grouped.term AND p.frequency = grouped.frequency
+    )
+    FROM grouped WHERE grouped.frequency IS NOT NULL
+"""
+
+
+def _skip_scan(term_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(term, frequency, shortest length) of each frequency group of these terms."""
+    if _dialect() == "postgresql":
+        return _driver_rows(_SKIP_SCAN.format(terms="SELECT unnest(%s::int[]) AS term"), [term_ids])
+    return _driver_rows(
+        _SKIP_SCAN.format(terms="SELECT value AS term FROM json_each(?)"), [json.dumps(term_ids)]
+    )
+
+
+def _read_bands(
+    bands: list[tuple[int, int, int, int, int]], cap: int
+) -> list[tuple[int, int, int, int]]:
+    """(term, frequency, length, fact-check id) of each band: the postings of (term, frequency)
+    after (length, id), up to a length, the first `cap` of them. Straight to the driver, as
+    plain integers: a band is read by the thousand rows."""
+    if _dialect() == "postgresql":
+        # One planned subquery for every band, the bands as arrays (bound parameters by the
+        # hundred cost planning time).
+        columns = [list(column) for column in zip(*bands, strict=True)]
+        return _driver_rows(
+            """
+            SELECT band.term, band.frequency, p.length, p.fact_check_id
+            FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
+                AS band(term, frequency, length, after, until)
+            CROSS JOIN LATERAL (
+                SELECT length, fact_check_id FROM search_postings
+                WHERE term_id = band.term AND frequency = band.frequency
+                  AND (length, fact_check_id) > (band.length, band.after)
+                  AND length <= band.until
+                ORDER BY length, fact_check_id LIMIT %s
+            ) p
+            """,
+            [*columns, cap],
+        )
+    # SQLite: a compound of one small range each (planning is cheap in process), at most
+    # SQLITE_MAX_COMPOUND_SELECT (500 by default) in one.
+    if len(bands) > COMPOUND:
+        return [
+            row
+            for start in range(0, len(bands), COMPOUND)
+            for row in _read_bands(bands[start : start + COMPOUND], cap)
+        ]
+    parts, values = [], []
+    for term, frequency, length, after, until in bands:
+        parts.append(
+            f"SELECT * FROM (SELECT {int(term)}, {int(frequency)}, length, fact_check_id"
+            f" FROM search_postings WHERE term_id = {int(term)} AND frequency = {int(frequency)}"
+            " AND (length, fact_check_id) > (?, ?) AND length <= ?"
+            " ORDER BY length, fact_check_id LIMIT ?)"
+        )
+        values += [length, after, until, cap]
+    return _driver_rows(" UNION ALL ".join(parts), values)
+
+
+def _postings_of(fact_check_ids: list[int], term_ids: list[int]) -> list[tuple[int, int, int, int]]:
+    """(fact-check id, term id, frequency, length) of these fact-checks' postings of these
+    terms, by the (fact_check_id, term_id) index; the ids as one parameter."""
+    terms = ", ".join(str(int(term)) for term in dict.fromkeys(term_ids))
+    select_postings = "SELECT fact_check_id, term_id, frequency, length FROM search_postings"
+    if _dialect() == "postgresql":
+        where = f" WHERE fact_check_id = ANY(%s::int[]) AND term_id IN ({terms})"
+        return _driver_rows(select_postings + where, [sorted(fact_check_ids)])
+    where = f" WHERE fact_check_id IN (SELECT value FROM json_each(?)) AND term_id IN ({terms})"
+    return _driver_rows(select_postings + where, [json.dumps(sorted(fact_check_ids))])
+
+
+def _driver_rows(statement: str, values: list[Any]) -> list[Any]:
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(statement, values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _among(column: ColumnElement[int] | Any, ids: list[int]) -> ColumnElement[bool]:
+    """column IN ids, the ids as one parameter: a PostgreSQL array, a JSON array on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = bindparam("among", ids, type_=postgresql.ARRAY(Integer))
+        found: ColumnElement[bool] = column == any_(array)
+        return found
+    values = func.json_each(json.dumps(ids)).table_valued("value")
+    inside: ColumnElement[bool] = column.in_(select(values.c.value))
+    return inside
 
 
 def _holding(term_ids: list[int]) -> Any:

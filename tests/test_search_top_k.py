@@ -1,0 +1,121 @@
+"""The top k of search_rank (thresholds read per frequency group, candidates scored by key
+look-ups) against every match scored in one statement, on a generated corpus whose common words
+saturate BM25 as the benchmark's do: every page compared, on SQLite, and on PostgreSQL with
+TEST_DATABASE_URL."""
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import ColumnElement
+
+from factcheck.core import generate, search
+from factcheck.storage import search_rank
+from factcheck.storage.db import db
+from factcheck.storage.filters import Filters
+
+PAGES = [(0, 11), (0, 1), (3, 5), (10, 11), (40, 21)]
+QUERIES = [
+    "inflation",  # the commonest word: in most fact-checks
+    "wages",
+    "coal",
+    "inflation wages",  # two common words, both required
+    "prices budget taxes",
+    '"inflation wages"',  # a phrase: the pair must be held too
+    "inflation -wages",
+    "fraud fees",
+]
+
+
+@pytest.fixture
+def generated(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    # A budget far above the postings scoring every match reads, so that the top k do the work
+    # on this small corpus (test_past_the_budget_every_match_is_scored sets a small one).
+    monkeypatch.setattr(search_rank, "READ_SHARE", 0.01)
+    with app.app_context():
+        generate.fact_checks(1500, seed=14)
+        db.session.remove()
+    yield app
+
+
+def both(
+    query: search_rank.Terms, conditions: list[ColumnElement[bool]], offset: int, limit: int
+) -> tuple[list[tuple[int, int]] | None, list[tuple[int, int]], search_rank._TopK]:
+    scored = list(dict.fromkeys(query.scored))
+    stats = search_rank.statistics([*scored, *query.pairs, *(t for g in query.excluded for t in g)])
+    known = [term for term in scored if term in stats.frequencies]
+    top = search_rank._TopK(query, stats, known, conditions)
+    found = top.page(offset, limit)
+    every = search_rank._Ranking(query, stats, known, conditions).scores(offset, limit)
+    return found, every, top
+
+
+@pytest.mark.parametrize("first_cap", [1, 64])
+@pytest.mark.parametrize("driver", [0, 2000])
+def test_every_page_is_the_exact_ranking(
+    generated: Flask, monkeypatch: pytest.MonkeyPatch, first_cap: int, driver: int
+) -> None:
+    """Bands cut at a cap of one posting a group (and SQLite's compound selects split small),
+    or not; a rare required term as the driver, or thresholds only."""
+    monkeypatch.setattr(search_rank, "FIRST_CAP", first_cap)
+    if first_cap == 1:
+        monkeypatch.setattr(search_rank, "COMPOUND", 7)
+    monkeypatch.setattr(search_rank, "DRIVER", driver)
+    with generated.app_context():
+        for text in QUERIES:
+            for offset, limit in PAGES:
+                found, every, _ = both(search.parse(text).terms(), [], offset, limit)
+                assert found == every, (text, offset, limit)
+                assert every or offset, (text, offset, limit)
+            db.session.remove()
+
+
+def test_filters_any_of_and_exclusions_are_exact(generated: Flask) -> None:
+    conditions = {
+        "English, rated 2": Filters(in_language="en", rating="2").conditions(),
+        "German": Filters(in_language="de").conditions(),
+        "none": [],
+    }
+    queries = {
+        "inflation": search.parse("inflation").terms(),
+        "inflation wages": search.parse("inflation wages").terms(),
+        "-prices": search.parse("wages -prices -rents").terms(),
+        "any word": search.any_word("inflation wages rose in the budget").terms(),
+    }
+    with generated.app_context():
+        for name, query in queries.items():
+            for label, narrowed in conditions.items():
+                for offset, limit in PAGES:
+                    found, every, _ = both(query, narrowed, offset, limit)
+                    assert found == every, (name, label, offset, limit)
+                db.session.remove()
+
+
+def test_a_common_word_reads_few_of_its_postings(
+    generated: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of it: "inflation" is held by most fact-checks, and the top 11 read a small
+    part of its postings (groups, bands and look-ups together)."""
+    monkeypatch.setattr(search_rank, "DRIVER", 0)
+    with generated.app_context():
+        query = search.parse("inflation").terms()
+        found, every, top = both(query, [], 0, 11)
+        assert found == every
+        held = search_rank.statistics(["inflat"]).frequencies["inflat"][1]
+        assert held > 1000
+        assert top.read < held / 4
+
+
+@pytest.mark.parametrize("limit", ["MAX_READ", "READ_SHARE"])
+def test_past_the_budget_every_match_is_scored(
+    generated: Flask, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    """A budget of ten rows, or a tenth of the postings scoring every match reads."""
+    monkeypatch.setattr(search_rank, limit, 10)
+    monkeypatch.setattr(search_rank, "DRIVER", 0)
+    monkeypatch.setattr(search_rank, "SMALL", 0)
+    with generated.app_context():
+        query = search.parse("inflation wages").terms()
+        found, every, _ = both(query, [], 40, 11)
+        assert found is None
+        assert search_rank.ranked(query, [], 40, 11) == every
