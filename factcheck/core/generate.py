@@ -8,14 +8,20 @@ any count), which bypasses the per-item use cases (and their revisions) on purpo
 test data.
 """
 
+import multiprocessing
 import random
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from queue import Empty
 from typing import Any
 
+from sqlalchemy import event, select, text
+
 from factcheck.core.organizations import create_organization
-from factcheck.storage import store
+from factcheck.storage import search_index, store
+from factcheck.storage.db import db
 from factcheck.storage.models import DEFAULT_RATING_SCALE, Organization, utcnow
 
 VOCABULARY = """
@@ -77,7 +83,12 @@ OTHER_VOCABULARIES = {
 }
 # The share of each language among generated fact-checks, the rest English.
 LANGUAGE_SHARES = {"fr": 8, "de": 6, "es": 6, "pt": 4, "ru": 3, "tr": 2, "ar": 2}
-BATCH = 1_000
+# Fact-checks per transaction (and per message from the generating process).
+BATCH = 10_000
+# A load this large or larger than the index rebuilds the postings' key and index after it.
+REBUILD_FROM = 50_000
+# SQLite's page cache during a load, in KiB (the default is 2 MB).
+BULK_CACHE_KIB = 2_000_000
 
 
 def organization(slug: str) -> Organization:
@@ -89,18 +100,157 @@ def organization(slug: str) -> Organization:
     )
 
 
-def fact_checks(count: int, slug: str = "synthetic", seed: int = 1) -> int:
-    """Add `count` published fact-checks (five per article) to organization `slug`."""
+def fact_checks(
+    count: int,
+    slug: str = "synthetic",
+    seed: int = 1,
+    batch: int = BATCH,
+    rebuild: bool | None = None,
+) -> int:
+    """Add `count` published fact-checks (five per article) to organization `slug`.
+
+    More than one batch: a second process generates and analyses the text while this one
+    writes (two cores, each half the work). A load at least as large as the index (`rebuild`
+    None) or when asked: the postings' key and index are dropped first and built once at the
+    end (search_index.unkeyed_postings); no search finds the new fact-checks until then.
+    """
+    if batch % 5:
+        raise ValueError("a batch holds whole articles: five fact-checks each")
     owner = organization(slug)
-    rng = random.Random(seed)
     run = secrets.token_hex(4)
+    if rebuild is None:
+        rebuild = count >= max(REBUILD_FROM, _indexed())
+    owner_id, owner_slug = owner.id, owner.slug
+    with _load_settings():
+        load = search_index.Load()
+        if rebuild:
+            with store.unit_of_work():
+                load = search_index.unkeyed_postings()
+        try:
+            batches = (
+                _batches(owner_id, owner_slug, run, seed, count, batch)
+                if count <= batch
+                else _batches_elsewhere(owner_id, owner_slug, run, seed, count, batch)
+            )
+            for articles, checks, analysed in batches:
+                store.bulk_insert_published(articles, checks, analysed, load)
+        finally:
+            if rebuild:
+                with store.unit_of_work():
+                    search_index.keyed_postings()
+        if store.dialect() == "postgresql":
+            # Fresh statistics for the planner, once (a batch of a load skips its own).
+            with store.unit_of_work():
+                for table in ("fact_checks", "search_postings", "search_terms"):
+                    db.session.execute(text(f"ANALYZE {table}"))
+    return count
+
+
+def _indexed() -> int:
+    return db.session.scalar(select(search_index.totals.c.documents)) or 0
+
+
+@contextmanager
+def _load_settings() -> Iterator[None]:
+    """The load's connections only, set as each is checked out (outside any transaction:
+    SQLite refuses `synchronous` inside one); the pool is emptied after, so none keeps them.
+
+    SQLite: a page cache large enough for the load's sorts, two threads to sort, no fsync.
+    PostgreSQL: no statement timeout (the service's 3 s would cancel building an index over a
+    hundred million postings, and the client gives up one second later) and no wait for the
+    WAL flush at commit. Either way a load lost with the machine is generated again."""
+    sqlite = store.dialect() == "sqlite"
+
+    def configure(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if sqlite:
+            dbapi_connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            dbapi_connection.execute("PRAGMA threads = 2")
+            dbapi_connection.execute("PRAGMA synchronous = OFF")
+            return
+        # storage/db.BoundedConnection's own wait for an answer.
+        dbapi_connection.answer_timeout = None
+        dbapi_connection.execute("SET statement_timeout = 0")
+        dbapi_connection.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
+
+    db.session.remove()
+    event.listen(db.engine, "checkout", configure)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "checkout", configure)
+        db.session.remove()
+        db.engine.dispose()
+
+
+Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[dict[str, int], int]]]
+
+
+def _batches(
+    owner_id: int, owner_slug: str, run: str, seed: int, count: int, batch: int
+) -> Iterator[Batch]:
+    """Each batch's articles, fact-checks and analysed text (frequencies, length per check)."""
+    rng = random.Random(seed)
+    analyser = search_index.Analyser()
     made = 0
     while made < count:
-        size = min(BATCH, count - made)
-        articles, checks = _batch(rng, owner, run, made, size)
-        store.bulk_insert_published(articles, checks)
+        size = min(batch, count - made)
+        articles, checks = _batch(rng, owner_id, owner_slug, run, made, size)
+        analysed = []
+        for check in checks:
+            headline = articles[check["article_index"]]["headline"]
+            one = analyser.row(0, check, headline)
+            analysed.append((one.frequencies, one.length))
+        yield articles, checks, analysed
         made += size
-    return made
+
+
+def _batches_elsewhere(
+    owner_id: int, owner_slug: str, run: str, seed: int, count: int, batch: int
+) -> Iterator[Batch]:
+    """_batches in a second process, at most two batches ahead (bounded memory)."""
+    context = multiprocessing.get_context("spawn")
+    queue: Any = context.Queue(maxsize=2)
+    producer = context.Process(
+        target=_produce,
+        args=(queue, owner_id, owner_slug, run, seed, count, batch),
+        daemon=True,
+    )
+    producer.start()
+    try:
+        made = 0
+        while made < count:
+            found = _next(queue, producer)
+            made += len(found[1])
+            yield found
+    finally:
+        producer.kill()
+        producer.join()
+
+
+def _next(queue: Any, producer: Any) -> Batch:
+    """The next batch, or an error once the producer has died (it cannot always say so)."""
+    while True:
+        try:
+            found: Batch | None = queue.get(timeout=1)
+        except Empty:
+            if not producer.is_alive():
+                raise RuntimeError("the generating process ended early") from None
+            continue
+        if found is None:
+            raise RuntimeError("the generating process failed (its traceback is above)")
+        return found
+
+
+def _produce(
+    queue: Any, owner_id: int, owner_slug: str, run: str, seed: int, count: int, batch: int
+) -> None:
+    try:
+        for found in _batches(owner_id, owner_slug, run, seed, count, batch):
+            queue.put(found)
+    except BaseException:
+        queue.put(None)
+        raise
 
 
 def _vocabularies() -> dict[str, tuple[list[str], list[float]]]:
@@ -126,7 +276,8 @@ def language_of(index: int) -> str:
 
 def _batch(
     rng: random.Random,
-    owner: Organization,
+    owner_id: int,
+    owner_slug: str,
     run: str,
     start: int,
     size: int,
@@ -143,10 +294,10 @@ def _batch(
     for index in range(start, start + size):
         lang = language_of(index)
         if index % 5 == 0:
-            url = f"https://{owner.slug}.example.org/articles/{run}-{index // 5}"
+            url = f"https://{owner_slug}.example.org/articles/{run}-{index // 5}"
             articles.append(
                 {
-                    "organization_id": owner.id,
+                    "organization_id": owner_id,
                     "url": url,
                     "url_key": url,
                     "headline": f"{words(3).capitalize()} {rng.choice(VERBS)} {words(3)}",
@@ -160,10 +311,10 @@ def _batch(
         claim = f"{subject} {verb} in {rng.randint(1990, 2025)}"
         value = rng.randint(1, 5)
         published = now - timedelta(minutes=rng.randint(0, 500_000))
-        page = f"https://{owner.slug}.example.org/checks/{run}-{index}"
+        page = f"https://{owner_slug}.example.org/checks/{run}-{index}"
         checks.append(
             {
-                "organization_id": owner.id,
+                "organization_id": owner_id,
                 "article_index": len(articles) - 1,
                 "status": "published",
                 "version": 1,
