@@ -80,7 +80,7 @@ def test_a_generated_load_indexes_what_one_write_at_a_time_would(
         # The path of every write: the fact-check read back and analysed on its own.
         for fact_check_id in ids:
             with store.unit_of_work():
-                search_index.refresh(fact_check_id)
+                search_index.refresh(fact_check_id)()
         assert _index() == loaded
         db.session.remove()
         db.engine.dispose()
