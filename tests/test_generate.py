@@ -48,12 +48,19 @@ def _index() -> dict[str, Any]:
     }
 
 
-def _postings_indexes() -> set[str]:
+def _postings_indexes() -> set[tuple[str, str]]:
+    """The postings' key and indexes as defined (a rebuild must make them as the migrations
+    did, included columns too)."""
     if store.dialect() == "postgresql":
-        found = text("SELECT indexname FROM pg_indexes WHERE tablename = 'search_postings'")
+        found = text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_postings'"
+        )
     else:
-        found = text("SELECT name FROM sqlite_master WHERE tbl_name LIKE 'search_postings%'")
-    return set(db.session.scalars(found))
+        found = text(
+            "SELECT name, coalesce(sql, '') FROM sqlite_master"
+            " WHERE tbl_name LIKE 'search_postings%'"
+        )
+    return {(name, definition) for name, definition in db.session.execute(found)}
 
 
 @pytest.mark.parametrize(
