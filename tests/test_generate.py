@@ -49,8 +49,8 @@ def _index() -> dict[str, Any]:
 
 
 def _postings_indexes() -> set[tuple[str, str]]:
-    """The postings' key and indexes as defined (a rebuild must make them as the migrations
-    did, included columns too)."""
+    """The postings' key and indexes as defined: a rebuild must make them as the migrations
+    did (the same columns, order and uniqueness), not only under the same names."""
     if store.dialect() == "postgresql":
         found = text(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_postings'"
