@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 import re
 from typing import Any
 
@@ -8,7 +9,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 
 from factcheck import logs
-from factcheck.web import auth
+from factcheck.web import auth, request_log
 
 from .conftest import create_article, create_fact_check, new_organization, publish
 
@@ -64,6 +65,22 @@ def test_without_a_request_id_each_request_gets_its_own(client: FlaskClient) -> 
     first = client.get("/healthz").headers["X-Request-ID"]
     second = client.get("/healthz").headers["X-Request-ID"]
     assert first != second
+
+
+def test_forked_workers_make_ids_of_their_own() -> None:
+    """A server forks its workers after loading the app: a child must not draw the ids its
+    parent (or a sibling) draws next."""
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and exits
+        os.write(writer, request_log.new_request_id().encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    with os.fdopen(reader) as pipe:
+        in_child = pipe.read()
+    assert re.fullmatch(r"[0-9a-f]{32}", in_child)
+    assert in_child != request_log.new_request_id()
 
 
 def test_other_log_lines_of_a_request_carry_its_id(

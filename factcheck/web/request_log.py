@@ -9,9 +9,9 @@ other request, and counts the request for /metrics on the way.
 """
 
 import os
+import random
 import re
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,14 @@ def request_id() -> str:
 
 
 def offered_or_new(offered: str) -> str:
-    return offered if SANE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+    return offered if SANE_REQUEST_ID.match(offered) else new_request_id()
+
+
+def new_request_id() -> str:
+    """32 hex digits, as uuid4().hex gave. An id must be unique, not secret: random's generator
+    (reseeded in each forked worker) instead of os.urandom, whose system call lets go of the GIL
+    and so hands the request's thread to another one mid-request."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def route() -> str:
