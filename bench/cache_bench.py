@@ -42,6 +42,8 @@ from datetime import UTC, datetime
 from http.client import HTTPConnection
 from pathlib import Path
 
+from factcheck import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 # The share of one core that other processes may use during a pair before it is run again.
 MAX_OTHERS = 0.10
@@ -487,7 +489,7 @@ if __name__ == "__main__":
     parser.add_argument("--max-reruns", type=int, default=2, help="reruns of dirty pairs a case")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=settings.SERVER_THREADS)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 s, 1 pair, no rerun")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--headers", default="{}", help=argparse.SUPPRESS)

@@ -43,6 +43,10 @@ DEFAULT_HSTS_MAX_AGE = 31536000  # a year
 # A request line is its target plus at least 14 bytes ("GET " and " HTTP/1.1"), so the app can
 # count a line one byte over a MAX_REQUEST_LINE of up to SERVER_LINE_CEILING.
 SERVER_HEAD_BUFFER = 2 * 1024 * 1024
+# App threads per worker: more threads only take turns at the GIL, which on a quiet machine
+# lengthened the tail of reads and slowed writes (docs/performance.md, stop 23); two still let
+# one thread serve while the other waits on the database or Redis.
+SERVER_THREADS = 2
 SERVER_LINE_CEILING = 65534
 SERVER_FIELD_SIZE_CEILING = 32768
 SERVER_HEADER_FIELDS = 100
@@ -270,7 +274,7 @@ def server_from_env(
         # One process per CPU: granian's network I/O runs outside the GIL, and more workers
         # measured no faster (docs/performance.md). Each runs SERVER_THREADS app threads.
         "WEB_CONCURRENCY": _integer(env, "WEB_CONCURRENCY", cpus, minimum=1),
-        "SERVER_THREADS": _integer(env, "SERVER_THREADS", 4, minimum=1),
+        "SERVER_THREADS": _integer(env, "SERVER_THREADS", SERVER_THREADS, minimum=1),
         "SERVER_GRACEFUL_TIMEOUT": _integer(env, "SERVER_GRACEFUL_TIMEOUT", 30, minimum=1),
         "SERVER_KEEPALIVE": _integer(env, "SERVER_KEEPALIVE", 5, minimum=0),
         "FORWARDED_ALLOW_IPS": env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1",

@@ -84,7 +84,7 @@ def test_well_formed_database_urls_pass(value: str) -> None:
 def test_server_defaults_scale_workers_with_the_cpus() -> None:
     server = server_from_env({}, cpu_count=3)
     assert server["WEB_CONCURRENCY"] == 3
-    assert server["SERVER_THREADS"] == 4
+    assert server["SERVER_THREADS"] == 2
     assert server["SERVER_GRACEFUL_TIMEOUT"] == 30
     assert server["SERVER_KEEPALIVE"] == 5
     assert server["BIND"] == "127.0.0.1:8000"
