@@ -43,13 +43,13 @@ DEFAULT_HSTS_MAX_AGE = 31536000  # a year
 # A request line is its target plus at least 14 bytes ("GET " and " HTTP/1.1"), so the app can
 # count a line one byte over a MAX_REQUEST_LINE of up to SERVER_LINE_CEILING.
 SERVER_HEAD_BUFFER = 2 * 1024 * 1024
+SERVER_LINE_CEILING = 65534
+SERVER_FIELD_SIZE_CEILING = 32768
+SERVER_HEADER_FIELDS = 100
 # App threads per worker: more threads only take turns at the GIL, which on a quiet machine
 # lengthened the tail of reads and slowed writes (docs/performance.md, stop 23); two still let
 # one thread serve while the other waits on the database or Redis.
 SERVER_THREADS = 2
-SERVER_LINE_CEILING = 65534
-SERVER_FIELD_SIZE_CEILING = 32768
-SERVER_HEADER_FIELDS = 100
 # Settings gunicorn read, and what replaced them: a deployment that still sets one is told.
 RETIRED_SERVER_SETTINGS = {
     "GUNICORN_THREADS": "SERVER_THREADS",
