@@ -3,16 +3,20 @@ look-ups) against every match scored in one statement, on a generated corpus who
 saturate BM25 as the benchmark's do: every page compared, on SQLite, and on PostgreSQL with
 TEST_DATABASE_URL."""
 
+import random
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import ColumnElement
 
 from factcheck.core import generate, search
 from factcheck.storage import search_rank
 from factcheck.storage.db import db
 from factcheck.storage.filters import Filters
+
+from .checks import published_check
 
 PAGES = [(0, 11), (0, 1), (3, 5), (10, 11), (40, 21)]
 QUERIES = [
@@ -119,3 +123,27 @@ def test_past_the_budget_every_match_is_scored(
         found, every, _ = both(query, [], 40, 11)
         assert found is None
         assert search_rank.ranked(query, [], 40, 11) == every
+
+
+@pytest.mark.parametrize("first_cap", [1, 4, 64])
+def test_ties_at_the_kth_score_go_to_the_higher_id(
+    client: FlaskClient, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch, first_cap: int
+) -> None:
+    """Every fact-check scores the same: half say "oil" twice and "gas" once, half the other way
+    round, so a fact-check read in one term's band only can be bound to exactly the k-th score,
+    and it still ranks above when its id is higher. The ranking is then the ids, newest first."""
+    monkeypatch.setattr(search_rank, "FIRST_CAP", first_cap)
+    monkeypatch.setattr(search_rank, "DRIVER", 0)
+    monkeypatch.setattr(search_rank, "READ_SHARE", 0.01)
+    rng = random.Random(3)
+    for _ in range(30):
+        published_check(client, writer, rng.choice(["oil oil gas", "oil gas gas"]))
+    with client.application.app_context():
+        query = search.parse("oil gas").terms()
+        scores = set()
+        for offset, limit in [(0, 1), (0, 5), (2, 7), (9, 11), (25, 10)]:
+            found, every, _ = both(query, [], offset, limit)
+            assert found == every, (offset, limit)
+            scores.update(score for _, score in every)
+            assert [i for i, _ in every] == sorted((i for i, _ in every), reverse=True)
+        assert len(scores) == 1

@@ -210,6 +210,7 @@ class _TopK:
         self.exact: dict[int, int] = {}
         self.checked: set[int] = set()
         self.dropped: set[int] = set()  # looked up, and lacking a required term
+        self.beaten: set[int] = set()  # partly read, and bound to score under the k-th
         self.lengths: dict[int, int] = {}  # each candidate's length (in all its postings)
         self.band_rows: dict[int, int] = {}  # postings read in each term's bands
         self.cut = False  # a band of the last round stopped at its cap
@@ -219,6 +220,8 @@ class _TopK:
         documents = dict(stats.frequencies.values())
         self.budget = min(MAX_READ, sum(documents[t] for t in set(every)) / READ_SHARE)
         self.statements = 0
+        # Shares by (term, frequency, length): a term's postings take few distinct values.
+        self.memo: dict[tuple[int, int, int], int] = {}
 
     def page(self, offset: int, limit: int) -> list[tuple[int, int]] | None:
         """(id, score) from `offset`, exact; None when the budget would be spent first."""
@@ -288,7 +291,12 @@ class _TopK:
             cap *= 4
 
     def _share(self, term_id: int, frequency: int, length: int) -> int:
-        return share(frequency, length, self.weights[term_id], self.c2, self.c3)
+        key = (term_id, frequency, length)
+        found = self.memo.get(key)
+        if found is None:
+            found = share(frequency, length, self.weights[term_id], self.c2, self.c3)
+            self.memo[key] = found
+        return found
 
     def _first_gap(self, term_id: int, wanted: int) -> float:
         """How far below its best share a term is read first: down to the k-th best group's
@@ -308,10 +316,12 @@ class _TopK:
     def _pending(self, floor: tuple[int, int] | None) -> list[int]:
         """Candidates not scored yet whose missing terms could lift them to the k-th score (all
         of them until k are scored)."""
-        partial = [i for i in self.shares if i not in self.exact]
+        partial = [i for i in self.shares if i not in self.exact and i not in self.beaten]
         if floor is None:
             return partial
         stairs = {term: self._stairs(term) for term in self.weights}
+        # What each term may still add at a length, once per length.
+        unread: dict[tuple[int, int], float] = {}
         found = []
         for fact_check_id in partial:
             held = self.shares[fact_check_id]
@@ -319,9 +329,17 @@ class _TopK:
             bound = float(sum(held.values()))
             for term in self.weights:
                 if term not in held:
-                    bound += max(0.0, self._unread_at(term, stairs[term], length))
-            if bound >= floor[0]:
+                    most = unread.get((term, length))
+                    if most is None:
+                        most = max(0.0, self._unread_at(term, stairs[term], length))
+                        unread[term, length] = most
+                    bound += most
+            # Ties go to the higher id: one that would tie the k-th from below cannot pass it.
+            if (bound, fact_check_id) > floor:
                 found.append(fact_check_id)
+            else:
+                # A bound only falls as more is read and the k-th only rises: out for good.
+                self.beaten.add(fact_check_id)
         return found
 
     def _stairs(self, term_id: int) -> tuple[list[int], list[int]]:
@@ -396,18 +414,33 @@ class _TopK:
         rows = _read_bands(bands, cap)
         self.statements += 1
         self.read += len(rows)
-        # Each band's rows come in key order: its last one, and how many.
-        last: dict[tuple[int, int], tuple[int, int, int]] = {}
+        # Each band's rows come in key order: its last one, and how many. The loop is the
+        # hottest in a search (thousands of rows a query), so it works on locals.
+        last: dict[tuple[int, int], tuple[int, int]] = {}
+        counts: dict[tuple[int, int], int] = {}
+        memo, shares, exact, lengths = self.memo, self.shares, self.exact, self.lengths
+        dropped = self.dropped
+        every = 0 if self.query.any_of else len(self.weights)
         for term, frequency, length, fact_check_id in rows:
-            n = last[term, frequency][2] + 1 if (term, frequency) in last else 1
-            last[term, frequency] = (length, fact_check_id, n)
-            self.band_rows[term] = self.band_rows.get(term, 0) + 1
-            self._know(fact_check_id, term, self._share(term, frequency, length))
-            self.lengths[fact_check_id] = length
+            band = (term, frequency)
+            counts[band] = counts.get(band, 0) + 1
+            last[band] = (length, fact_check_id)
+            lengths[fact_check_id] = length
+            if fact_check_id in dropped:
+                continue
+            value = memo.get((term, frequency, length))
+            if value is None:
+                value = self._share(term, frequency, length)
+            held = shares.setdefault(fact_check_id, {})
+            held[term] = value
+            if len(held) == every:
+                exact[fact_check_id] = sum(held.values())
+        for (term, _), n in counts.items():
+            self.band_rows[term] = self.band_rows.get(term, 0) + n
         self.cut = False
         for term, group, until in wanted:
             found = last.get((term, group.frequency))
-            if found is not None and found[2] >= cap:
+            if found is not None and counts[term, group.frequency] >= cap:
                 self.cut = True
                 # Cut short: the rest of the band is read next round, from this posting on.
                 group.length, group.after = found[0], found[1]
@@ -419,14 +452,6 @@ class _TopK:
         if self.query.any_of:
             # A term not read may still be held: score each new candidate by look-ups.
             self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
-
-    def _know(self, fact_check_id: int, term_id: int, value: int) -> None:
-        if fact_check_id in self.dropped:
-            return
-        held = self.shares.setdefault(fact_check_id, {})
-        held[term_id] = value
-        if not self.query.any_of and len(held) == len(self.weights):
-            self.exact[fact_check_id] = sum(held.values())
 
     def _whole(self, term_id: int) -> list[int]:
         statement = select(postings.c.fact_check_id).where(postings.c.term_id == term_id)
