@@ -414,27 +414,21 @@ class _TopK:
         rows = _read_bands(bands, cap)
         self.statements += 1
         self.read += len(rows)
-        # Each band's rows come in key order: its last one, and how many. The loop is the
-        # hottest in a search (thousands of rows a query), so it works on locals.
+        # Each band's rows come in key order: its last one, and how many.
         last: dict[tuple[int, int], tuple[int, int]] = {}
         counts: dict[tuple[int, int], int] = {}
-        memo, shares, exact, lengths = self.memo, self.shares, self.exact, self.lengths
-        dropped = self.dropped
-        every = 0 if self.query.any_of else len(self.weights)
+        all_required = not self.query.any_of
         for term, frequency, length, fact_check_id in rows:
             band = (term, frequency)
             counts[band] = counts.get(band, 0) + 1
             last[band] = (length, fact_check_id)
-            lengths[fact_check_id] = length
-            if fact_check_id in dropped:
+            self.lengths[fact_check_id] = length
+            if fact_check_id in self.dropped:
                 continue
-            value = memo.get((term, frequency, length))
-            if value is None:
-                value = self._share(term, frequency, length)
-            held = shares.setdefault(fact_check_id, {})
-            held[term] = value
-            if len(held) == every:
-                exact[fact_check_id] = sum(held.values())
+            held = self.shares.setdefault(fact_check_id, {})
+            held[term] = self._share(term, frequency, length)
+            if all_required and len(held) == len(self.weights):
+                self.exact[fact_check_id] = sum(held.values())
         for (term, _), n in counts.items():
             self.band_rows[term] = self.band_rows.get(term, 0) + n
         self.cut = False
