@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import search_bench  # noqa: E402
-from factcheck import create_app  # noqa: E402
 from factcheck.core import claim_search  # noqa: E402
 from factcheck.storage import search_rank  # noqa: E402
 
@@ -41,15 +40,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     versions = {args.revision: revision_module(args.revision), "working tree": search_rank}
-    app = create_app(
-        {
-            "DATABASE_URL": args.url,
-            "REDIS_URL": "",
-            "SITE_URL": "http://bench.test",
-            "DATABASE_STATEMENT_TIMEOUT": 3600.0,
-            "RATE_LIMIT_ENABLED": False,
-        }
-    )
+    app = search_bench.bench_app(args.url)
     logging.getLogger("factcheck.request").disabled = True
     client = app.test_client()
 

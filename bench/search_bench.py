@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, make_url, select
 
@@ -116,8 +117,8 @@ def query_classes(rng: random.Random) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def run(url: str, sizes: list[int]) -> None:
-    app = create_app(
+def bench_app(url: str) -> Flask:
+    return create_app(
         {
             "DATABASE_URL": url,
             "REDIS_URL": "",
@@ -127,6 +128,10 @@ def run(url: str, sizes: list[int]) -> None:
             "RATE_LIMIT_ENABLED": False,
         }
     )
+
+
+def run(url: str, sizes: list[int]) -> None:
+    app = bench_app(url)
     client = app.test_client()
     rng = random.Random(7)
     print(f"database: {make_url(url).get_backend_name()}", flush=True)
