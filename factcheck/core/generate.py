@@ -21,7 +21,7 @@ from sqlalchemy import event, select, text
 
 from factcheck.core.organizations import create_organization
 from factcheck.storage import search_index, store
-from factcheck.storage.db import db
+from factcheck.storage.db import db, unbounded
 from factcheck.storage.models import DEFAULT_RATING_SCALE, Organization, utcnow
 
 VOCABULARY = """
@@ -167,9 +167,7 @@ def _load_settings() -> Iterator[None]:
             dbapi_connection.execute("PRAGMA threads = 2")
             dbapi_connection.execute("PRAGMA synchronous = OFF")
             return
-        # storage/db.BoundedConnection's own wait for an answer.
-        dbapi_connection.answer_timeout = None
-        dbapi_connection.execute("SET statement_timeout = 0")
+        unbounded(dbapi_connection)
         dbapi_connection.execute("SET synchronous_commit = off")
         dbapi_connection.commit()
 

@@ -91,6 +91,15 @@ class BoundedConnection(psycopg.Connection[Any]):
             ) from None
 
 
+def unbounded(dbapi_connection: Any) -> None:
+    """PostgreSQL: this connection without the requests' time budgets (no statement timeout, no
+    limit on the wait for an answer), for an operator's long step: a migration building an
+    index over a hundred million postings, or a generated load."""
+    if isinstance(dbapi_connection, BoundedConnection):
+        dbapi_connection.answer_timeout = None
+    dbapi_connection.execute("SET statement_timeout = 0")
+
+
 @event.listens_for(Engine, "do_connect")
 def _connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
     if dialect.driver != "psycopg" or ANSWER_TIMEOUT not in cparams:
