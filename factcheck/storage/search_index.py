@@ -66,6 +66,14 @@ postings = Table(
     Column("length", Integer, primary_key=True),
     Column("fact_check_id", Integer, primary_key=True),
     Index("ix_search_postings_fact_check_term", "fact_check_id", "term_id", unique=True),
+    # A ranking's look-ups by fact-check, one term at a time, within that term's range.
+    Index(
+        "ix_search_postings_term_fact_check",
+        "term_id",
+        "fact_check_id",
+        unique=True,
+        postgresql_include=["frequency", "length"],
+    ),
     sqlite_with_rowid=False,
 )
 documents = Table(
@@ -213,6 +221,7 @@ class Load:
 STAGED = "search_postings_load"
 POSTINGS_KEY = "search_postings_pkey"
 POSTINGS_BY_FACT_CHECK = "ix_search_postings_fact_check_term"
+POSTINGS_BY_TERM = "ix_search_postings_term_fact_check"
 
 
 def add(indexed: Sequence[Indexed], load: Load | None = None) -> None:
@@ -269,8 +278,8 @@ def _insert_documents(rows: list[tuple[int, int]]) -> None:
 
 
 def unkeyed_postings() -> Load:
-    """Before a load larger than the index: postings without their key and index, so each is
-    appended instead of put in its place in two B-trees (a hundred million random inserts);
+    """Before a load larger than the index: postings without their key and indexes, so each is
+    appended instead of put in its place in three B-trees (a hundred million random inserts);
     keyed_postings sorts them in once. SQLite cannot drop a WITHOUT ROWID table's key, so there
     they go to STAGED. Searches find none of the load's fact-checks until then."""
     if _dialect() == "postgresql":
@@ -283,12 +292,14 @@ def unkeyed_postings() -> Load:
             )
         )
     db.session.execute(sql(f"DROP INDEX {POSTINGS_BY_FACT_CHECK}"))
+    db.session.execute(sql(f"DROP INDEX {POSTINGS_BY_TERM}"))
     return Load(staged=True)
 
 
 def keyed_postings() -> None:
-    """After the load: the key and the index back, as migration 0007 made them (one sort
-    each), and on SQLite the staged postings moved in, in key order (appended, not scattered)."""
+    """After the load: the key and the indexes back, as migrations 0007 and 0014 made them (one
+    sort each), and on SQLite the staged postings moved in, in key order (appended, not
+    scattered)."""
     if _dialect() == "postgresql":
         # For this transaction only: the sorts run in memory instead of on disk.
         db.session.execute(sql("SET LOCAL maintenance_work_mem = '1GB'"))
@@ -311,6 +322,13 @@ def keyed_postings() -> None:
         sql(
             f"CREATE UNIQUE INDEX {POSTINGS_BY_FACT_CHECK}"
             " ON search_postings (fact_check_id, term_id)"
+        )
+    )
+    included = " INCLUDE (frequency, length)" if _dialect() == "postgresql" else ""
+    db.session.execute(
+        sql(
+            f"CREATE UNIQUE INDEX {POSTINGS_BY_TERM}"
+            f" ON search_postings (term_id, fact_check_id){included}"
         )
     )
 

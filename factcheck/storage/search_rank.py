@@ -613,13 +613,15 @@ def _read_bands(
 
 def _postings_of(fact_check_ids: list[int], term_ids: list[int]) -> list[tuple[int, int, int, int]]:
     """(fact-check id, term id, frequency, length) of these fact-checks' postings of these
-    terms, by the (fact_check_id, term_id) index; the ids as one parameter."""
+    terms, by the (term_id, fact_check_id) index: a term's seeks stay in its own range, which
+    stays cached (by fact-check first, each was a seek anywhere in the index and took twice as
+    long at 1M); the ids as one parameter."""
     terms = ", ".join(str(int(term)) for term in dict.fromkeys(term_ids))
     select_postings = "SELECT fact_check_id, term_id, frequency, length FROM search_postings"
     if _dialect() == "postgresql":
-        where = f" WHERE fact_check_id = ANY(%s::int[]) AND term_id IN ({terms})"
+        where = f" WHERE term_id IN ({terms}) AND fact_check_id = ANY(%s::int[])"
         return _driver_rows(select_postings + where, [sorted(fact_check_ids)])
-    where = f" WHERE fact_check_id IN (SELECT value FROM json_each(?)) AND term_id IN ({terms})"
+    where = f" WHERE term_id IN ({terms}) AND fact_check_id IN (SELECT value FROM json_each(?))"
     return _driver_rows(select_postings + where, [json.dumps(sorted(fact_check_ids))])
 
 

@@ -1,0 +1,82 @@
+"""Migration 0014 (postings by term and fact-check): it builds the index over postings already
+stored, past the requests' statement timeout, and search looks candidates up through it; it steps
+down and up again. On SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from factcheck.storage import search_index, store
+from factcheck.storage.db import db
+
+from .conftest import make_app
+from .test_migration_members import fresh_url  # noqa: F401  (a fixture)
+
+# On PostgreSQL, enough postings that building the index takes several times TIMEOUT (the
+# least the settings accept; about 0.4 s for these on this machine kind). SQLite has no
+# statement timeout: fewer postings there.
+POSTGRES_POSTINGS, SQLITE_POSTINGS = 500_000, 20_000
+TIMEOUT = 0.1
+
+
+def _postings_indexes() -> set[str]:
+    if store.dialect() == "postgresql":
+        names = "SELECT indexname FROM pg_indexes WHERE tablename = 'search_postings'"
+    else:
+        names = (
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'search_postings'"
+        )
+    return set(db.session.scalars(text(names)))
+
+
+def test_the_index_is_built_over_stored_postings_past_the_statement_timeout(
+    fresh_url: str,  # noqa: F811
+) -> None:
+    app = make_app(fresh_url, "", DATABASE_STATEMENT_TIMEOUT=TIMEOUT)
+    with app.app_context():
+        upgrade(revision="0013")
+        # Postings straight in SQL (a term a hundred fact-checks, each with twenty terms), so
+        # that the index has a large table to sort; no statement of the test's own is timed.
+        if store.dialect() == "postgresql":
+            numbers, last = "SELECT generate_series(0, :last) AS i", POSTGRES_POSTINGS - 1
+        else:
+            numbers = (
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :last)"
+                " SELECT i FROM n"
+            )
+            last = SQLITE_POSTINGS - 1
+        # On an engine of the test's own: the app's would cut this off at TIMEOUT.
+        loader = create_engine(fresh_url, poolclass=NullPool)
+        with loader.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO search_postings (term_id, frequency, length, fact_check_id)"
+                    f" SELECT i % 15000, 1 + i % 7, 180, i / 20 FROM ({numbers}) AS numbers"
+                ),
+                {"last": last},
+            )
+        loader.dispose()
+        assert search_index.POSTINGS_BY_TERM not in _postings_indexes()
+        db.session.remove()
+        upgrade()
+        assert search_index.POSTINGS_BY_TERM in _postings_indexes()
+        if store.dialect() == "postgresql":
+            # Requests' connections keep their budget after a migration lifted its own.
+            assert db.session.scalar(text("SHOW statement_timeout")) == "100ms"
+        # The by-term look-up finds a candidate's posting: term 7 is the row i = 7 (fact-check
+        # 0) and i = 15007 (fact-check 750), not fact-check 751.
+        found = db.session.execute(
+            text(
+                "SELECT fact_check_id, frequency FROM search_postings"
+                " WHERE term_id = 7 AND fact_check_id IN (0, 750, 751)"
+            )
+        ).all()
+        assert sorted(found) == [(0, 1 + 7 % 7), (750, 1 + 15007 % 7)]
+        db.session.remove()
+        downgrade(revision="0013")
+        assert search_index.POSTINGS_BY_TERM not in _postings_indexes()
+        db.session.remove()
+        upgrade()
+        assert search_index.POSTINGS_BY_TERM in _postings_indexes()
+        db.session.remove()
+        db.engine.dispose()
