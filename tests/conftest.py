@@ -65,6 +65,20 @@ def own_database(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def fresh_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database, not migrated: for tests of the migrations themselves."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    url = _create_postgres_database(base)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(base, url)
+
+
 def _create_postgres_database(base: str) -> str:
     import psycopg
 

@@ -3,33 +3,16 @@ scopes, revisions keep their actor text and name no member; it steps down and up
 and on PostgreSQL with TEST_DATABASE_URL."""
 
 import hashlib
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from factcheck.storage.db import db
 
-from .conftest import _create_postgres_database, _drop_postgres_database, make_app
+from .conftest import make_app
 
 PREFIX, SECRET = "0123456789ab", "an-old-secret"
 NOW = "2024-05-01 12:00:00+00:00"
-
-
-@pytest.fixture
-def fresh_url(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-        return
-    url = _create_postgres_database(base)
-    try:
-        yield url
-    finally:
-        _drop_postgres_database(base, url)
 
 
 def _rows_of_0008() -> None:

@@ -1,6 +1,6 @@
 """Migration 0014 (postings by term and fact-check): it builds the index over postings already
-stored, past the requests' statement timeout, and search looks candidates up through it; it steps
-down and up again. On SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+stored, past the requests' statement timeout, leaves the requests' connections their budget,
+and steps down and up again. On SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
 
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
@@ -10,7 +10,6 @@ from factcheck.storage import search_index, store
 from factcheck.storage.db import db
 
 from .conftest import make_app
-from .test_migration_members import fresh_url  # noqa: F401  (a fixture)
 
 # On PostgreSQL, enough postings that building the index takes several times TIMEOUT (the
 # least the settings accept; about 0.4 s for these on this machine kind). SQLite has no
@@ -30,13 +29,13 @@ def _postings_indexes() -> set[str]:
 
 
 def test_the_index_is_built_over_stored_postings_past_the_statement_timeout(
-    fresh_url: str,  # noqa: F811
+    fresh_url: str,
 ) -> None:
     app = make_app(fresh_url, "", DATABASE_STATEMENT_TIMEOUT=TIMEOUT)
     with app.app_context():
         upgrade(revision="0013")
-        # Postings straight in SQL (a term a hundred fact-checks, each with twenty terms), so
-        # that the index has a large table to sort; no statement of the test's own is timed.
+        # Postings straight in SQL (twenty terms a fact-check, of 15,000), so that the index
+        # has a large table to sort.
         if store.dialect() == "postgresql":
             numbers, last = "SELECT generate_series(0, :last) AS i", POSTGRES_POSTINGS - 1
         else:
@@ -63,8 +62,8 @@ def test_the_index_is_built_over_stored_postings_past_the_statement_timeout(
         if store.dialect() == "postgresql":
             # Requests' connections keep their budget after a migration lifted its own.
             assert db.session.scalar(text("SHOW statement_timeout")) == "100ms"
-        # The by-term look-up finds a candidate's posting: term 7 is the row i = 7 (fact-check
-        # 0) and i = 15007 (fact-check 750), not fact-check 751.
+        # Postings are read as before: term 7 is the row i = 7 (fact-check 0) and i = 15007
+        # (fact-check 750), not fact-check 751.
         found = db.session.execute(
             text(
                 "SELECT fact_check_id, frequency FROM search_postings"

@@ -1,13 +1,9 @@
 """Migration 0007 builds the search index from the published fact-checks already stored, and
 steps back down to 0003's full-text search; on SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import JSON, DateTime, Integer, String, column, insert, select, table
 
@@ -15,7 +11,7 @@ from factcheck.storage import search_index
 from factcheck.storage.db import db
 from factcheck.storage.models import DRAFT, PUBLISHED, RETRACTED
 
-from .conftest import _create_postgres_database, _drop_postgres_database, make_app
+from .conftest import make_app
 
 
 def _table(table_name: str, **columns: Any) -> Any:
@@ -46,19 +42,6 @@ AT_0006 = {
         **_STAMPS,
     ),
 }
-
-
-@pytest.fixture
-def fresh_url(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-        return
-    url = _create_postgres_database(base)
-    try:
-        yield url
-    finally:
-        _drop_postgres_database(base, url)
 
 
 def test_the_migration_indexes_what_was_published(fresh_url: str) -> None:
