@@ -95,15 +95,19 @@ def run_migrations_online() -> None:
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            if connection.dialect.name == "postgresql":
-                # An operator's step, not a request: 0014 builds an index over every posting,
-                # minutes at a million fact-checks, far past DATABASE_STATEMENT_TIMEOUT.
-                unbounded(connection.connection.dbapi_connection)
-            context.run_migrations()
-        if connection.dialect.name == "postgresql":
-            # Closed, not pooled: a request must never get a connection without its budgets.
-            connection.invalidate()
+        postgresql = connection.dialect.name == "postgresql"
+        try:
+            with context.begin_transaction():
+                if postgresql:
+                    # An operator's step, not a request: 0014 builds an index over every
+                    # posting, minutes at a million fact-checks, past DATABASE_STATEMENT_TIMEOUT.
+                    unbounded(connection.connection.dbapi_connection)
+                context.run_migrations()
+        finally:
+            if postgresql:
+                # Closed, not pooled (a failed migration too): a request must never get a
+                # connection without its budgets.
+                connection.invalidate()
 
 
 if context.is_offline_mode():
