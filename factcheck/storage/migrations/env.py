@@ -100,7 +100,7 @@ def run_migrations_online() -> None:
             with context.begin_transaction():
                 if postgresql:
                     # An operator's step, not a request: 0014 builds an index over every
-                    # posting, minutes at a million fact-checks, past DATABASE_STATEMENT_TIMEOUT.
+                    # posting, 91 s at a million fact-checks, far past DATABASE_STATEMENT_TIMEOUT.
                     unbounded(connection.connection.dbapi_connection)
                 context.run_migrations()
         finally:
