@@ -228,6 +228,9 @@ def test_budgets_reach_the_engine() -> None:
     # PostgreSQL's pooled connections are pinged after they idled (storage/db._checked_out).
     assert "pool_pre_ping" not in options and options["pool_timeout"] == 2.0
     assert options["connect_args"]["connect_timeout"] == 2
-    assert options["connect_args"]["options"] == "-c statement_timeout=3000 -c lock_timeout=2000"
+    assert (
+        options["connect_args"]["options"]
+        == "-c statement_timeout=3000 -c lock_timeout=2000 -c jit=off"
+    )
     sqlite = engine_options(from_env({"DATABASE_LOCK_TIMEOUT": "0.5"}))
     assert sqlite["connect_args"] == {"timeout": 0.5}
