@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--revision", default="HEAD")
     parser.add_argument("--classes", default="single-word,common-word,two-word,phrase,filtered")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest queries")
     args = parser.parse_args()
     versions = {args.revision: revision_module(args.revision), "working tree": search_rank}
     app = search_bench.bench_app(args.url)
@@ -75,6 +76,12 @@ def main() -> None:
         print(
             f"{name:>12} identical responses {identical}/{args.rounds * len(queries)}", flush=True
         )
+        slowest = sorted(
+            range(len(queries)), key=lambda i: max(times[i] for times in best.values())
+        )
+        for index in reversed(slowest[-args.slowest :] if args.slowest else []):
+            took = "  ".join(f"{times[index]:6.1f}" for times in best.values())
+            print(f"{'':>12} {took}  {queries[index]}")
     claim_search.search_rank = search_rank  # type: ignore[attr-defined]
 
 
