@@ -123,7 +123,7 @@ def test_the_thresholds_leave_out_what_cannot_rank(
             top = search_rank._TopK(query, stats, list(query.scored), [])
             every = search_rank._Ranking(query, stats, list(query.scored), []).scores(0, 1000)
             assert top.page(0, 3) == every[:3]
-            assert 0 < len(top.shares) < len(every)
+            assert 0 < len(top.exact) < len(every)
 
 
 @pytest.mark.usefixtures("bound")

@@ -5,6 +5,7 @@ TEST_DATABASE_URL."""
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -147,3 +148,40 @@ def test_ties_at_the_kth_score_go_to_the_higher_id(
             scores.update(score for _, score in every)
             assert [i for i, _ in every] == sorted((i for i, _ in every), reverse=True)
         assert len(scores) == 1
+
+
+@pytest.mark.parametrize("region_cap", [2, 40, 4096])
+@pytest.mark.parametrize("probe_cost", [1, 4])
+def test_regions_joined_looked_up_or_given_up_are_exact(
+    generated: Flask, monkeypatch: pytest.MonkeyPatch, region_cap: int, probe_cost: int
+) -> None:
+    """Every term required: regions joined in the database, a term looked up by key instead
+    (a small cap or look-up cost), or the thresholds after every region passed the cap at the
+    first depth; each way taken on these queries, and every page still the exact ranking."""
+    monkeypatch.setattr(search_rank, "REGION_CAP", region_cap)
+    monkeypatch.setattr(search_rank, "PROBE_COST", probe_cost)
+    monkeypatch.setattr(search_rank, "DRIVER", 0)
+    ways: set[str] = set()
+    intersection = search_rank._intersection
+    intersect = search_rank._TopK._intersect
+
+    def counted(regions: Any, looked_up: list[int], cap: int | None) -> Any:
+        ways.add("looked up" if looked_up else "joined")
+        return intersection(regions, looked_up, cap)
+
+    def given_up(self: search_rank._TopK, best: dict[int, int], wanted: int) -> bool | None:
+        exact = intersect(self, best, wanted)
+        if exact is None:
+            ways.add("given up")
+        return exact
+
+    monkeypatch.setattr(search_rank, "_intersection", counted)
+    monkeypatch.setattr(search_rank._TopK, "_intersect", given_up)
+    with generated.app_context():
+        for text in ["inflation wages", "prices budget taxes", "fraud fees", "coal wages"]:
+            for offset, limit in PAGES:
+                found, every, _ = both(search.parse(text).terms(), [], offset, limit)
+                assert found == every, (text, offset, limit)
+            db.session.remove()
+    expected = {"joined", "looked up"} if region_cap > 2 else {"joined", "given up"}
+    assert expected <= ways

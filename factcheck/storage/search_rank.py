@@ -14,9 +14,13 @@ depth below its best share) as one short length range per group; a fact-check re
 term's band is scored from the bands, one read in some only is looked up by key when its bound
 (what it has, plus each missing term's θ) still reaches the k-th score. A fact-check read in no
 band scores under the sum of the θs, so once the k-th exact score beats that sum the top k are
-exact; until then the depths grow (each by how fast its band grows). Phrases, exclusions and
-filters are checked on the candidates, best first. A rare required term gives the candidates by
-itself; small queries, and pages too deep for the budget, score every match in one statement.
+exact; until then the depths grow (each by how fast its band grows). When every term is
+required, the terms are first read as regions instead (_TopK._intersect): each term to the same
+depth D below its best share, intersected in the database, so that no look-up is needed while
+the regions are small; the bands are for common words whose regions are all large. Phrases,
+exclusions and filters are checked on the candidates, best first. A rare required term gives the
+candidates by itself; small queries, and pages too deep for the budget, score every match in one
+statement.
 """
 
 import bisect
@@ -50,6 +54,17 @@ SMALL = 4000
 DRIVER = 5000
 # The most postings a band reads from one frequency group in its first round (x4 a round).
 FIRST_CAP = 64
+# Every term required: the first depth of the regions, as a share of the best shares' sum.
+FIRST_DEPTH = 50
+# How much deeper the regions go when the k-th is not reached (a region may grow a
+# hundredfold in a step when it reaches a group's postings).
+GROWTH = 1.5
+# The most postings a region reads at first before its term is looked up by key instead.
+REGION_CAP = 4096
+# A region's postings stay in the database: this many cost about a row read here.
+REGION_SHARE = 10
+# What a look-up by key costs, in postings a region reads (about 4 on PostgreSQL, 3 on SQLite).
+PROBE_COST = 4
 # The most rows the top k may read (groups, bands, look-ups), and at most this share of the
 # postings scoring every match reads (a row read here costs about ten there); past it (a deep
 # page, a query with fewer matches than the page), every match is scored instead.
@@ -240,6 +255,10 @@ class _TopK:
             for term, groups in self.groups.items()
             if groups
         }
+        if not self.query.any_of and len(best) > 1:
+            exact = self._intersect(best, wanted)
+            if exact is not None:
+                return self._best(offset, limit) if exact else None
         # How far below its best share each term is read, and how fast its band grows with
         # that depth (rows ~ depth ** power, measured as it is read).
         depths = {term: self._first_gap(term, wanted) for term in best}
@@ -289,6 +308,83 @@ class _TopK:
                 grown = {term: 2 * grown[term] for term in best}
             depths = grown
             cap *= 4
+
+    def _intersect(self, best: dict[int, int], wanted: int) -> bool | None:
+        """Every term required: the top k from the fact-checks in every term's region at a depth D
+        (its postings sharing at least its best share less D). One scoring at least the sum of the
+        best shares less D has, in each term, at least that term's best share less D, so it is in
+        every region: once the k-th qualifying score reaches that sum, the top k are exact. The
+        regions are intersected in the database, only the fact-checks in all of them returned; a
+        term whose region is far larger than the smallest one is looked up by key for those
+        instead. False when the budget runs out first; None when every region is past the cap
+        at the first depth (common words only: the thresholds read less)."""
+        total = sum(best.values())
+        depth = total / FIRST_DEPTH
+        looked_up: set[int] = set()
+        cap = REGION_CAP
+        # A term read alone (the others looked up) is read on from where it was, by group.
+        read_to: dict[tuple[int, int], int] = {}
+        while True:
+            read = [term for term in best if term not in looked_up]
+            alone = len(read) == 1
+            regions = {
+                term: self._region(term, best[term] - depth, read_to if alone else {})
+                for term in read
+            }
+            # A term read alone has no other region to be compared with: no cap.
+            rows, counts = _intersection(regions, sorted(looked_up), None if alone else cap)
+            self.statements += 1
+            self.read += sum(counts.values()) // REGION_SHARE
+            self.read += len(looked_up) * min(counts.values())
+            terms = [*read, *sorted(looked_up)]
+            for fact_check_id, length, *frequencies in rows:
+                self.lengths[fact_check_id] = length
+                self.exact[fact_check_id] = sum(
+                    self._share(term, frequency, length)
+                    for term, frequency in zip(terms, frequencies, strict=True)
+                )
+            if not self._qualify(wanted) or self.read > self.budget:
+                return False
+            complete = {t: n for t, n in counts.items() if alone or n <= cap}
+            if not complete:
+                if cap == REGION_CAP:
+                    return None
+                cap *= PROBE_COST  # every region is past the cap: read on at the same depth
+                continue
+            smallest = max(min(complete.values()), wanted)
+            # A look-up by key costs PROBE_COST region rows: a term whose region is larger than
+            # that many rows for each fact-check of the smallest is looked up instead.
+            larger = {t for t, n in counts.items() if n > PROBE_COST * smallest}
+            if larger:
+                looked_up |= larger
+                read_to.clear()  # what was read was joined, not looked up: read it again
+            if len(complete) < len(counts):
+                # A region was cut at the cap: the same depth again, its term looked up.
+                cap = max(REGION_CAP, PROBE_COST * smallest)
+                continue
+            if alone:
+                read_to.update(((read[0], f), until) for f, _, until in regions[read[0]])
+            floor = self._floor(wanted)
+            if depth >= total or (floor is not None and floor[0] >= total - depth):
+                return True  # (at the sum's depth the regions are the terms: every match)
+            # Deeper by GROWTH, or (with k exact scores) as deep as holds every one reaching
+            # the k-th when that is less: a term looked up adds no share to what was found.
+            depth = min(GROWTH * depth, total if floor is None else total - floor[0])
+            # Regions grow with the depth, the smallest too.
+            cap = max(REGION_CAP, 2 * PROBE_COST * smallest)
+
+    def _region(
+        self, term_id: int, threshold: float, read_to: dict[tuple[int, int], int]
+    ) -> list[tuple[int, int, int]]:
+        """(frequency, length after which, greatest length) of the term's postings sharing at
+        least `threshold`, past what `read_to` says was read of each group."""
+        found = []
+        for group in self.groups[term_id]:
+            after = read_to.get((term_id, group.frequency), group.clear)
+            until = self._length_within(term_id, group.frequency, threshold)
+            if until > after:
+                found.append((group.frequency, after, until))
+        return found
 
     def _share(self, term_id: int, frequency: int, length: int) -> int:
         key = (term_id, frequency, length)
@@ -609,6 +705,69 @@ def _read_bands(
         )
         values += [length, after, until, cap]
     return _driver_rows(" UNION ALL ".join(parts), values)
+
+
+def _intersection(
+    regions: dict[int, list[tuple[int, int, int]]], looked_up: list[int], cap: int | None
+) -> tuple[list[tuple[int, ...]], dict[int, int]]:
+    """The fact-checks in every region that hold every looked-up term: (id, length, then each
+    term's frequency: the regions' terms in order, then the looked-up ones); and how many
+    postings each region holds, counted to `cap` + 1. A region is a term's postings of each
+    (frequency, length after which, greatest length)."""
+    postgresql = _dialect() == "postgresql"
+    limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
+    parts: list[str] = []
+    values: list[Any] = []
+    for number, (term, groups) in enumerate(regions.items()):
+        if postgresql:
+            within = (
+                "unnest(%s::int[], %s::int[], %s::int[]) AS g(frequency, after, until)"
+                " CROSS JOIN LATERAL"
+                " (SELECT fact_check_id, frequency, length FROM search_postings"
+                f" WHERE term_id = {int(term)} AND frequency = g.frequency"
+                " AND length > g.after AND length <= g.until) p"
+            )
+            values += [list(column) for column in zip(*groups, strict=True)] or [[], [], []]
+        else:
+            within = (
+                "json_each(?) AS g CROSS JOIN search_postings p"
+                f" ON p.term_id = {int(term)} AND p.frequency = json_extract(g.value, '$[0]')"
+                " AND p.length > json_extract(g.value, '$[1]')"
+                " AND p.length <= json_extract(g.value, '$[2]')"
+            )
+            values.append(json.dumps(groups))
+        parts.append(
+            f"r{number} AS MATERIALIZED (SELECT p.fact_check_id, p.frequency, p.length"
+            f" FROM {within}{limit})"
+        )
+    names = [f"r{number}" for number in range(len(regions))]
+    frequencies = [f"{name}.frequency" for name in names]
+    joins = " ".join(f"JOIN {name} USING (fact_check_id)" for name in names[1:])
+    for number, term in enumerate(looked_up):
+        # By key, once for each fact-check of the regions (LATERAL ... LIMIT 1 keeps
+        # PostgreSQL from hashing the term's whole range instead).
+        probe = (
+            f"SELECT frequency FROM search_postings WHERE term_id = {int(term)}"
+            f" AND fact_check_id = r0.fact_check_id"
+        )
+        if postgresql:
+            joins += f" CROSS JOIN LATERAL ({probe} LIMIT 1) k{number}"
+        else:
+            joins += (
+                f" CROSS JOIN search_postings k{number} ON k{number}.term_id = {int(term)}"
+                f" AND k{number}.fact_check_id = r0.fact_check_id"
+            )
+        frequencies.append(f"k{number}.frequency")
+    counts = ", ".join(f"(SELECT count(*) FROM {name})" for name in names)
+    padding = ", 0" * len(looked_up)
+    statement = (
+        f"WITH {', '.join(parts)}"
+        f" SELECT r0.fact_check_id, r0.length, {', '.join(frequencies)} FROM r0 {joins}"
+        f" UNION ALL SELECT -1, 0, {counts}{padding}"
+    )
+    rows = _driver_rows(statement, values)
+    sizes = next(row for row in rows if row[0] == -1)[2 : 2 + len(regions)]
+    return [row for row in rows if row[0] != -1], dict(zip(regions, sizes, strict=True))
 
 
 def _postings_of(fact_check_ids: list[int], term_ids: list[int]) -> list[tuple[int, int, int, int]]:
