@@ -359,7 +359,8 @@ class _TopK:
                 looked_up |= larger
                 read_to.clear()  # what was read was joined, not looked up: read it again
             if len(complete) < len(counts):
-                # A region was cut at the cap: the same depth again, its term looked up.
+                # A region was cut at the cap: the same depth again, its term looked up (or,
+                # not that much larger, read with a higher cap).
                 cap = max(REGION_CAP, PROBE_COST * smallest)
                 continue
             if alone:
