@@ -331,12 +331,13 @@ class _TopK:
                 term: self._region(term, best[term] - depth, read_to if alone else {})
                 for term in read
             }
+            probed = sorted(looked_up)
             # A term read alone has no other region to be compared with: no cap.
-            rows, counts = _intersection(regions, sorted(looked_up), None if alone else cap)
+            rows, counts = _intersection(regions, probed, None if alone else cap)
             self.statements += 1
             self.read += sum(counts.values()) // REGION_SHARE
             self.read += len(looked_up) * min(counts.values())
-            terms = [*read, *sorted(looked_up)]
+            terms = [*read, *probed]
             for fact_check_id, length, *frequencies in rows:
                 self.lengths[fact_check_id] = length
                 self.exact[fact_check_id] = sum(
@@ -745,8 +746,9 @@ def _intersection(
     frequencies = [f"{name}.frequency" for name in names]
     joins = " ".join(f"JOIN {name} USING (fact_check_id)" for name in names[1:])
     for number, term in enumerate(looked_up):
-        # By key, once for each fact-check of the regions (LATERAL ... LIMIT 1 keeps
-        # PostgreSQL from hashing the term's whole range instead).
+        # By key, once for each fact-check of the regions: LATERAL ... LIMIT 1 keeps
+        # PostgreSQL from hashing the term's whole range instead, and SQLite's CROSS JOIN
+        # keeps the regions the outer loop.
         probe = (
             f"SELECT frequency FROM search_postings WHERE term_id = {int(term)}"
             f" AND fact_check_id = r0.fact_check_id"
