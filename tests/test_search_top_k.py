@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import ColumnElement
 
 from factcheck.core import generate, search
-from factcheck.storage import search_rank
+from factcheck.storage import search_index, search_rank, search_text
 from factcheck.storage.db import db
 from factcheck.storage.filters import Filters
 
@@ -185,3 +185,26 @@ def test_regions_joined_looked_up_or_given_up_are_exact(
             db.session.remove()
     expected = {"joined", "looked up"} if region_cap > 2 else {"joined", "given up"}
     assert expected <= ways
+
+
+def test_a_phrase_is_scored_from_its_pairs_postings(
+    generated: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pair's postings hold its terms' frequencies: the phrase's candidates need no look-up
+    (one statement in all), and a posting whose frequencies did not fit is looked up."""
+    monkeypatch.setattr(search_rank, "DRIVER", 2000)
+    with generated.app_context():
+        query = search.parse('"inflation wages"').terms()
+        found, every, top = both(query, [], 0, 11)
+        assert found == every and len(every) == 11
+        assert top.driver is not None and top.statements == 1
+        first, second = search_text.terms("inflation wages", "en")
+        too_many = 3 * search_index.PAIR_BASE
+        pair = search_index.pair_frequency(too_many, 20)
+        assert pair == search_index.UNPACKED
+        unpacked_id = 10**6  # a fact-check of the index alone: ranking reads no other table
+        frequencies = {first: too_many, second: 20, f"{first} {second}": pair}  # and short
+        search_index.add([search_index.Indexed(unpacked_id, frequencies, 10)])
+        found, every, top = both(query, [], 0, 11)
+        assert found == every and every[0][0] == unpacked_id
+        assert top.statements > 1

@@ -1,7 +1,8 @@
 """The search index of published fact-checks, and its exact BM25 ranking, alike on both engines.
 
 Tables (migration 0007): `search_terms` (each term and how many indexed fact-checks hold it),
-`search_postings` (term, fact-check, weighted term frequency, the fact-check's weighted length),
+`search_postings` (term, fact-check, weighted term frequency, the fact-check's weighted length;
+a pair of adjacent terms holds its two terms' frequencies instead, PAIR_BASE),
 `search_documents` (each indexed fact-check's length) and `search_totals` (their number and
 summed length). Only published fact-checks are in it, so drafts and retracted fact-checks are
 neither found nor counted in any statistic.
@@ -48,6 +49,12 @@ K1, B = 1.2, 0.75
 SCALE = 1_000_000_000
 # The weight of a word in each field: a word of the claim counts ten times one of the body.
 WEIGHTS = {"claim": 10, "quote": 4, "claimant": 4, "explanation": 2, "headline": 2, "body": 1}
+# A pair (two adjacent terms, for quoted phrases) is required, never scored: its posting's
+# frequency holds its two terms' frequencies instead, first * PAIR_BASE + second, so that a
+# phrase's candidates are scored from the pair's postings without a look-up each. UNPACKED
+# (no term's frequency is 0) when they do not fit the column: those are looked up.
+PAIR_BASE = 2**15
+UNPACKED = 0
 
 terms_table = Table(
     "search_terms",
@@ -96,7 +103,8 @@ totals = Table(
 
 @dataclass(frozen=True)
 class Indexed:
-    """One fact-check as the index holds it: weighted frequency per term, weighted length."""
+    """One fact-check as the index holds it: weighted frequency per term (a pair: its terms',
+    packed), weighted length."""
 
     fact_check_id: int
     frequencies: dict[str, int]
@@ -155,6 +163,7 @@ def _analysed(
         "body": row.get("review_body"),
     }
     frequencies: Counter[str] = Counter()
+    pairs: set[str] = set()
     length = 0
     for field, text in fields.items():
         found = terms(text, lang)
@@ -163,9 +172,24 @@ def _analysed(
         for term in found:
             frequencies[term] += weight
         # Pairs do not cross fields, and do not count in the length.
-        for pair in search_text.pairs(found):
-            frequencies[pair] += weight
-    return Indexed(fact_check_id, dict(frequencies), length)
+        pairs.update(search_text.pairs(found))
+    held = dict(frequencies)
+    for pair in pairs:
+        first, second = pair.split(" ")
+        held[pair] = pair_frequency(frequencies[first], frequencies[second])
+    return Indexed(fact_check_id, held, length)
+
+
+def pair_frequency(first: int, second: int) -> int:
+    """What a pair's posting holds: its terms' frequencies, packed (PAIR_BASE)."""
+    if first < 2 * PAIR_BASE and second < PAIR_BASE:
+        return first * PAIR_BASE + second
+    return UNPACKED
+
+
+def pair_frequencies(packed: int) -> tuple[int, int] | None:
+    """The terms' frequencies a pair's posting holds, if they were packed."""
+    return None if packed == UNPACKED else divmod(packed, PAIR_BASE)
 
 
 def _row(check: FactCheck) -> dict[str, Any]:

@@ -19,8 +19,8 @@ required, the terms are first read as regions instead (_TopK._intersect): each t
 depth D below its best share, intersected in the database, so that no look-up is needed while
 the regions are small; the bands are for common words whose regions are all large. Phrases,
 exclusions and filters are checked on the candidates, best first. A rare required term gives the
-candidates by itself; small queries, and pages too deep for the budget, score every match in one
-statement.
+candidates by itself (a phrase's pair gives its two terms' shares with them); small queries, and
+pages too deep for the budget, score every match in one statement.
 """
 
 import bisect
@@ -46,7 +46,15 @@ from sqlalchemy.dialects import postgresql
 
 from factcheck.storage.db import db
 from factcheck.storage.models import FactCheck
-from factcheck.storage.search_index import K1, SCALE, B, postings, terms_table, totals
+from factcheck.storage.search_index import (
+    K1,
+    SCALE,
+    B,
+    pair_frequencies,
+    postings,
+    terms_table,
+    totals,
+)
 
 # Below this many postings for the query's terms, scoring them all is cheap enough.
 SMALL = 4000
@@ -213,6 +221,12 @@ class _TopK:
         self.c2, self.c3 = stats.constants()
         self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
         self.pairs = [stats.frequencies[pair][0] for pair in query.pairs]
+        # Each pair's two terms, whose frequencies its postings hold (search_index.PAIR_BASE).
+        self.pair_terms = {
+            stats.frequencies[pair][0]: tuple(stats.frequencies[t][0] for t in pair.split(" "))
+            for pair in query.pairs
+        }
+        self.driver: int | None = None  # the term every candidate holds, if one drives
         self.excluded = [
             [stats.frequencies[term][0] for term in dict.fromkeys(group)]
             for group in query.excluded
@@ -247,6 +261,7 @@ class _TopK:
         if rarest is not None and len(required) > 1 and documents[rarest] <= DRIVER:
             # Every match holds the rarest required term: its postings are the candidates (a
             # term alone is cheaper by its bands).
+            self.driver = rarest
             self._look_up(self._whole(rarest), list(self.weights))
             return self._best(offset, limit) if self._qualify(wanted) else None
         self.groups = self._groups(list(self.weights))
@@ -546,11 +561,28 @@ class _TopK:
             self._look_up([i for i in self.shares if i not in self.exact], list(self.weights))
 
     def _whole(self, term_id: int) -> list[int]:
-        statement = select(postings.c.fact_check_id).where(postings.c.term_id == term_id)
-        found = list(db.session.scalars(statement))
+        """The fact-checks holding the term; a pair's postings give its terms' shares too, so
+        that a phrase's candidates are looked up only for its other terms."""
+        rows = _driver_rows(
+            "SELECT fact_check_id, frequency, length FROM search_postings"
+            f" WHERE term_id = {int(term_id)}",
+            [],
+        )
         self.statements += 1
-        self.read += len(found)
-        return found
+        self.read += len(rows)
+        terms = self.pair_terms.get(term_id, ())
+        if not terms or any(term not in self.weights for term in terms):
+            return [fact_check_id for fact_check_id, _, _ in rows]
+        first, second = terms
+        for fact_check_id, frequency, length in rows:
+            unpacked = pair_frequencies(frequency)
+            if unpacked is not None:
+                self.lengths[fact_check_id] = length
+                self.shares[fact_check_id] = {
+                    first: self._share(first, unpacked[0], length),
+                    second: self._share(second, unpacked[1], length),
+                }
+        return [fact_check_id for fact_check_id, _, _ in rows]
 
     def _look_up(self, fact_check_ids: list[int], term_ids: list[int]) -> None:
         """These candidates' postings of these terms, by key: each is then scored exactly (or
@@ -609,7 +641,9 @@ class _TopK:
             batch *= 4
 
     def _passing(self, ids: list[int]) -> set[int]:
-        terms = [*self.pairs, *(t for group in self.excluded for t in group)]
+        # The driving term is held by every candidate.
+        pairs = [pair for pair in self.pairs if pair != self.driver]
+        terms = [*pairs, *(t for group in self.excluded for t in group)]
         passed = set(ids)
         if terms:
             held: dict[int, set[int]] = {}
@@ -622,7 +656,7 @@ class _TopK:
             self.statements += 1
             for i in ids:
                 found = held.get(i, set())
-                if any(p not in found for p in self.pairs) or any(
+                if any(p not in found for p in pairs) or any(
                     all(t in found for t in group) for group in self.excluded
                 ):
                     passed.discard(i)
