@@ -26,7 +26,9 @@ POSTINGS = [
 
 def _pairs() -> dict[tuple[int, int], int]:
     rows = db.session.execute(
-        text("SELECT term_id, fact_check_id, frequency FROM search_postings WHERE term_id IN (3, 4)")
+        text(
+            "SELECT term_id, fact_check_id, frequency FROM search_postings WHERE term_id IN (3, 4)"
+        )
     )
     return {(term, fact_check): frequency for term, fact_check, frequency in rows}
 

@@ -51,8 +51,9 @@ SCALE = 1_000_000_000
 WEIGHTS = {"claim": 10, "quote": 4, "claimant": 4, "explanation": 2, "headline": 2, "body": 1}
 # A pair (two adjacent terms, for quoted phrases) is required, never scored: its posting's
 # frequency holds its two terms' frequencies instead, first * PAIR_BASE + second, so that a
-# phrase's candidates are scored from the pair's postings without a look-up each. UNPACKED
-# (no term's frequency is 0) when they do not fit the column: those are looked up.
+# phrase's candidates are scored from the pair's postings without a look-up each. UNPACKED when
+# they do not fit the column; no packing is under PAIR_BASE (a frequency is at least 1), so
+# such a posting (or one written before migration 0015) has its terms looked up.
 PAIR_BASE = 2**15
 UNPACKED = 0
 
@@ -189,7 +190,7 @@ def pair_frequency(first: int, second: int) -> int:
 
 def pair_frequencies(packed: int) -> tuple[int, int] | None:
     """The terms' frequencies a pair's posting holds, if they were packed."""
-    return None if packed == UNPACKED else divmod(packed, PAIR_BASE)
+    return None if packed < PAIR_BASE else divmod(packed, PAIR_BASE)
 
 
 def _row(check: FactCheck) -> dict[str, Any]:
