@@ -176,7 +176,7 @@ def _analysed(
         pairs.update(search_text.pairs(found))
     held = dict(frequencies)
     for pair in pairs:
-        first, second = pair.split(" ")
+        first, second = search_text.pair_terms(pair)
         held[pair] = pair_frequency(frequencies[first], frequencies[second])
     return Indexed(fact_check_id, held, length)
 

@@ -55,6 +55,7 @@ from factcheck.storage.search_index import (
     terms_table,
     totals,
 )
+from factcheck.storage.search_text import pair_terms
 
 # Below this many postings for the query's terms, scoring them all is cheap enough.
 SMALL = 4000
@@ -221,11 +222,13 @@ class _TopK:
         self.c2, self.c3 = stats.constants()
         self.weights = {stats.frequencies[term][0]: stats.weight(term) for term in known}
         self.pairs = [stats.frequencies[pair][0] for pair in query.pairs]
-        # Each pair's two terms, whose frequencies its postings hold (search_index.PAIR_BASE).
-        self.pair_terms = {
-            stats.frequencies[pair][0]: tuple(stats.frequencies[t][0] for t in pair.split(" "))
-            for pair in query.pairs
-        }
+        # Each pair's two terms, whose frequencies its postings hold (search_index.PAIR_BASE),
+        # when both are scored.
+        self.pair_terms: dict[int, tuple[int, int]] = {}
+        for pair in query.pairs:
+            first, second = (stats.frequencies.get(t) for t in pair_terms(pair))
+            if first and second and first[0] in self.weights and second[0] in self.weights:
+                self.pair_terms[stats.frequencies[pair][0]] = (first[0], second[0])
         self.driver: int | None = None  # the term every candidate holds, if one drives
         self.excluded = [
             [stats.frequencies[term][0] for term in dict.fromkeys(group)]
@@ -570,18 +573,16 @@ class _TopK:
         )
         self.statements += 1
         self.read += len(rows)
-        terms = self.pair_terms.get(term_id, ())
-        if not terms or any(term not in self.weights for term in terms):
-            return [fact_check_id for fact_check_id, _, _ in rows]
-        first, second = terms
-        for fact_check_id, frequency, length in rows:
-            unpacked = pair_frequencies(frequency)
-            if unpacked is not None:
-                self.lengths[fact_check_id] = length
-                self.shares[fact_check_id] = {
-                    first: self._share(first, unpacked[0], length),
-                    second: self._share(second, unpacked[1], length),
-                }
+        if term_id in self.pair_terms:
+            first, second = self.pair_terms[term_id]
+            for fact_check_id, frequency, length in rows:
+                unpacked = pair_frequencies(frequency)
+                if unpacked is not None:
+                    self.lengths[fact_check_id] = length
+                    self.shares[fact_check_id] = {
+                        first: self._share(first, unpacked[0], length),
+                        second: self._share(second, unpacked[1], length),
+                    }
         return [fact_check_id for fact_check_id, _, _ in rows]
 
     def _look_up(self, fact_check_ids: list[int], term_ids: list[int]) -> None:

@@ -90,6 +90,12 @@ def pairs(sequence: list[str]) -> list[str]:
     return [f"{first} {second}" for first, second in zip(sequence, sequence[1:], strict=False)]
 
 
+def pair_terms(pair: str) -> tuple[str, str]:
+    """The two terms of a pair that `pairs` made."""
+    first, second = pair.split(" ")
+    return first, second
+
+
 def _stemmer(lang: str) -> "Stemmer.Stemmer | None":
     if lang == PLAIN:
         return None
